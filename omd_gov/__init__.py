@@ -1,0 +1,58 @@
+"""omd-gov: governance and agreement workflow for a Municipal Data Office."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+
+from omd_gov.config import load_config
+from omd_gov.db import db
+from omd_gov.errors import register_error_handlers
+
+# Each feature's ``api`` module exposes a blueprint ``bp``; add new features here.
+BLUEPRINT_MODULES = (
+    "omd_gov.organizations.api",
+    "omd_gov.cooperations.api",
+    "omd_gov.agreements.api",
+    "omd_gov.audit.api",
+)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
+    """Build the application. Nothing is created at import time."""
+    app = APIFlask(
+        __name__,
+        title="omd-gov API",
+        version="1.0",
+        spec_path="/openapi.json",
+        docs_path="/docs",
+        instance_path=os.environ.get("OMD_INSTANCE_DIR") or None,
+    )
+    app.config.from_mapping(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    _require_secret_key(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    from omd_gov import sqlite_tuning
+
+    sqlite_tuning.install(app)
+    register_error_handlers(app)
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp, url_prefix="/api/v1")
+    return app
+
+
+def _require_secret_key(app: APIFlask) -> None:
+    if app.config["SECRET_KEY"]:
+        return
+    if app.config["OMD_DEMO"] or app.testing:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    raise RuntimeError("OMD_SECRET_KEY must be set (or run in demo mode with OMD_DEMO=1)")

@@ -1,0 +1,1 @@
+"""Data-sharing agreements (DSAs) and their lifecycle."""

@@ -1,0 +1,132 @@
+"""/api/v1/agreements: drafting, the lifecycle, and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import current_app, request
+from sqlalchemy import select
+
+from omd_gov.agreements import editing, services
+from omd_gov.agreements.models import Agreement
+from omd_gov.agreements.queries import AgreementFilter, get_visible, list_visible
+from omd_gov.agreements.schemas import (
+    AgreementIn,
+    AgreementOut,
+    AgreementPage,
+    AgreementPatch,
+    AgreementQuery,
+    AuditEventOut,
+    TransitionIn,
+)
+from omd_gov.audit.models import AuditEvent
+from omd_gov.auth.models import Role
+from omd_gov.auth.security import auth, current_actor, current_user, roles_required
+from omd_gov.db import db, transaction
+from omd_gov.errors import Forbidden, PreconditionFailed, PreconditionRequired
+
+bp = APIBlueprint("agreements", __name__, tag="Agreements")
+
+
+def etag(agreement: Agreement) -> str:
+    return f'"{agreement.version}"'
+
+
+def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str, str]]:
+    body = AgreementOut().dump(agreement)
+    body["allowed_triggers"] = services.allowed_triggers(agreement, current_user())
+    return body, status, {"ETag": etag(agreement)}
+
+
+def _expected_version() -> int:
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired("send If-Match with the ETag from your last GET")
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(f"If-Match {header!r} is not an ETag of this API")
+    return int(value)
+
+
+@bp.get("/agreements")
+@bp.auth_required(auth)
+@bp.input(AgreementQuery, location="query", arg_name="query")
+@bp.output(AgreementPage)
+def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
+    flt = AgreementFilter(**query)
+    items, has_next = list_visible(db.session, current_user(), flt)
+    return {"items": items, "page": flt.page, "per_page": flt.per_page, "has_next": has_next}
+
+
+@bp.post("/agreements")
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER)
+@bp.input(AgreementIn, arg_name="data")
+@bp.doc(responses={201: "The new draft (AgreementOut), with its ETag"})
+def create_agreement(data: dict[str, Any]) -> Any:
+    prefix = current_app.config["OMD_REFERENCE_PREFIX"]
+    with transaction(db.session):
+        agreement = editing.create(db.session, current_actor(), current_user().id, data, prefix)
+    return _detail(agreement, 201)
+
+
+@bp.get("/agreements/<int:agreement_id>")
+@bp.auth_required(auth)
+@bp.doc(responses={200: "The agreement (AgreementOut) with ETag and allowed_triggers"})
+def get_agreement(agreement_id: int) -> Any:
+    return _detail(get_visible(db.session, current_user(), agreement_id))
+
+
+@bp.patch("/agreements/<int:agreement_id>")
+@bp.auth_required(auth)
+@bp.input(AgreementPatch(partial=True), arg_name="data")
+@bp.doc(responses={200: "The edited agreement", 412: "Stale If-Match", 428: "If-Match missing"})
+def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
+    with transaction(db.session):
+        agreement = get_visible(db.session, current_user(), agreement_id, for_update=True)
+        if current_user().role not in (Role.DATA_OFFICER, Role.ADMIN):
+            raise Forbidden("only data officers edit agreement drafts")
+        if _expected_version() != agreement.version:
+            raise PreconditionFailed(
+                f"the agreement is at version {agreement.version}; reload it", current_etag=etag(agreement)
+            )
+        editing.update(db.session, current_actor(), agreement, data)
+    return _detail(agreement)
+
+
+@bp.post("/agreements/<int:agreement_id>/transitions")
+@bp.auth_required(auth)
+@bp.input(TransitionIn, arg_name="data")
+@bp.doc(responses={200: "The agreement after the transition", 409: "Illegal trigger", 422: "Guards"})
+def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
+    with transaction(db.session):
+        agreement = get_visible(db.session, current_user(), agreement_id, for_update=True)
+        services.transition(db.session, current_user(), current_actor(), agreement,
+                            data["trigger"], data["comment"])  # fmt: skip
+    return _detail(agreement)
+
+
+@bp.post("/agreements/<int:agreement_id>/<any(amendments, renewals):kind>")
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER)
+@bp.doc(responses={201: "The new linked draft"})
+def derive_agreement(agreement_id: int, kind: str) -> Any:
+    prefix = current_app.config["OMD_REFERENCE_PREFIX"]
+    with transaction(db.session):
+        source = get_visible(db.session, current_user(), agreement_id, for_update=True)
+        draft = services.derive(db.session, current_actor(), current_user(), source,
+                                kind.removesuffix("s"), prefix)  # fmt: skip
+    return _detail(draft, 201)
+
+
+@bp.get("/agreements/<int:agreement_id>/events")
+@bp.auth_required(auth)
+@bp.output(AuditEventOut(many=True))
+def list_events(agreement_id: int) -> Any:
+    agreement = get_visible(db.session, current_user(), agreement_id)
+    if not current_user().is_office:
+        raise Forbidden("the audit trail is for office staff and auditors")
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.agreement_id == agreement.id).order_by(AuditEvent.seq)
+    ).scalars().all()

@@ -1,0 +1,117 @@
+"""Creating and editing agreement content (only while it is being drafted)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from omd_gov.agreements.lifecycle import EDITABLE_STATES
+from omd_gov.agreements.models import Agreement, DataAsset, Party
+from omd_gov.audit.chain import Actor, append_event
+from omd_gov.cooperations.models import Cooperation
+from omd_gov.db import utcnow
+from omd_gov.errors import Conflict, Unprocessable
+from omd_gov.organizations.models import Organization
+
+SCALAR_FIELDS = (
+    "title", "purpose", "sharing_model", "statutory_power", "security_measures",
+    "renewal_terms", "review_interval_months", "start_date", "end_date", "gdpr",
+)  # fmt: skip
+
+
+def snapshot(agreement: Agreement) -> dict[str, Any]:
+    """The agreement's content as plain JSON-able data: for diffs and hashing."""
+    data: dict[str, Any] = {name: getattr(agreement, name) for name in SCALAR_FIELDS}
+    for name in ("start_date", "end_date"):
+        data[name] = data[name].isoformat() if isinstance(data[name], date) else None
+    data["parties"] = [
+        {"organization_id": p.organization_id, "role": p.role, "signs": p.signs} for p in agreement.parties
+    ]
+    data["data_assets"] = [
+        {key: getattr(a, key) for key in ("name", "description", "standard", "delivery", "personal_data")}
+        for a in agreement.data_assets
+    ]
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {key: {"from": before.get(key), "to": value} for key, value in after.items() if before.get(key) != value}
+
+
+def next_reference(session: Session, prefix: str) -> str:
+    year = utcnow().year
+    stem = f"{prefix}-{year}-"
+    last = session.execute(
+        select(func.max(Agreement.reference)).where(Agreement.reference.like(f"{stem}%"))
+    ).scalar()
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{stem}{number:04d}"
+
+
+def _check_organizations(session: Session, parties: list[dict[str, Any]]) -> None:
+    ids = [party["organization_id"] for party in parties]
+    if len(ids) != len(set(ids)):
+        raise Unprocessable("an organisation may appear only once among the parties",
+                            [{"field": "parties", "message": "duplicate organization_id"}])  # fmt: skip
+    found = set(session.execute(select(Organization.id).where(Organization.id.in_(ids))).scalars())
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Unprocessable(
+            f"unknown organisations: {missing}",
+            [{"field": "parties.organization_id", "message": f"organisation {i} does not exist"} for i in missing],
+        )
+
+
+def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) -> None:
+    """Set scalar fields and replace parties/assets from validated input."""
+    for name in SCALAR_FIELDS:
+        if name in data:
+            setattr(agreement, name, data[name])
+    if "parties" in data:
+        _check_organizations(session, data["parties"])
+        agreement.parties = [Party(**party) for party in data["parties"]]
+    if "data_assets" in data:
+        agreement.data_assets = [DataAsset(position=i, **asset) for i, asset in enumerate(data["data_assets"])]
+
+
+def create(session: Session, actor: Actor, owner_id: int, data: dict[str, Any], prefix: str) -> Agreement:
+    if session.get(Cooperation, data["cooperation_id"]) is None:
+        raise Unprocessable("unknown cooperation",
+                            [{"field": "cooperation_id", "message": "cooperation does not exist"}])  # fmt: skip
+    agreement = Agreement(
+        reference=next_reference(session, prefix),
+        cooperation_id=data["cooperation_id"],
+        owner_id=owner_id,
+        state="draft",
+        title="",
+        purpose="",
+        sharing_model=data.get("sharing_model", "B2G"),
+        gdpr={},
+    )
+    apply_content(session, agreement, data)
+    session.add(agreement)
+    session.flush()
+    append_event(session, actor, entity_type="agreement", entity_id=agreement.id,
+                 agreement_id=agreement.id, action="create", to_state="draft",
+                 changes=diff({}, snapshot(agreement)))  # fmt: skip
+    return agreement
+
+
+def update(session: Session, actor: Actor, agreement: Agreement, data: dict[str, Any]) -> Agreement:
+    if agreement.state not in EDITABLE_STATES:
+        raise Conflict(
+            f"a {agreement.state} agreement cannot be edited; only draft or changes_requested",
+            state=agreement.state,
+        )
+    before = snapshot(agreement)
+    apply_content(session, agreement, data)
+    changes = diff(before, snapshot(agreement))
+    agreement.updated_at = utcnow()  # always bumps the row version, even for child-only edits
+    session.flush()
+    append_event(session, actor, entity_type="agreement", entity_id=agreement.id,
+                 agreement_id=agreement.id, action="edit", from_state=agreement.state,
+                 to_state=agreement.state, changes=changes)  # fmt: skip
+    return agreement

@@ -1,0 +1,161 @@
+"""Guards: every condition that must hold before a trigger may fire.
+
+Each guard returns *all* unmet conditions, so an officer fixes everything in
+one pass. Guards read a loaded (or transient) agreement and a context; they
+touch no database and no Flask, so unit tests build rows in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from omd_gov.agreements.models import Agreement, Party
+from omd_gov.cooperations.canvas import missing_sections
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    user_id: int | None
+    role: str
+    organization_id: int | None
+    comment: str = ""
+    document_ready: bool = False
+
+
+def _reason_required(what: str) -> Callable[[Agreement, GuardContext], list[Problem]]:
+    def guard(_agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+        if ctx.comment.strip():
+            return []
+        return [Problem("comment_required", f"{what} is required", "comment")]
+
+    return guard
+
+
+def _required_fields(agreement: Agreement) -> list[Problem]:
+    problems = [
+        Problem("missing_field", f"{label} is required", name)
+        for name, label in (("title", "a title"), ("purpose", "a purpose"))
+        if not (getattr(agreement, name) or "").strip()
+    ]
+    if not agreement.start_date or not agreement.end_date:
+        problems.append(Problem("missing_field", "start and end dates are required", "end_date"))
+    elif agreement.end_date <= agreement.start_date:
+        problems.append(Problem("invalid_dates", "the end date must follow the start date", "end_date"))
+    if not agreement.data_assets:
+        problems.append(Problem("missing_field", "at least one data asset is required", "data_assets"))
+    return problems
+
+
+def _parties(agreement: Agreement) -> list[Problem]:
+    problems = []
+    if len(agreement.parties) < 2:
+        problems.append(Problem("parties", "an agreement needs at least two parties", "parties"))
+    if not agreement.signing_parties:
+        problems.append(Problem("parties", "at least one party must sign", "parties"))
+    return problems
+
+
+def _canvas(agreement: Agreement) -> list[Problem]:
+    missing = missing_sections(agreement.cooperation.canvas if agreement.cooperation else None)
+    if not missing:
+        return []
+    return [
+        Problem("canvas_incomplete", f"the cooperation canvas is missing: {', '.join(missing)}",
+                "cooperation.canvas")
+    ]  # fmt: skip
+
+
+def _gdpr(agreement: Agreement) -> list[Problem]:
+    """The GDPR checklist, required only when personal data is shared."""
+    if not agreement.shares_personal_data:
+        return []
+    gdpr = agreement.gdpr or {}
+    checks = (
+        ("lawful_basis", "a lawful basis (Art. 6) is required for personal data"),
+        ("dpia", "a DPIA decision is required for personal data"),
+        ("retention", "a retention period is required for personal data"),
+        ("personal_data_categories", "the categories of personal data are required"),
+        ("data_subject_categories", "the categories of data subjects are required"),
+    )
+    problems = [Problem("gdpr", message, f"gdpr.{key}") for key, message in checks if not gdpr.get(key)]
+    if gdpr.get("dpia") == "done" and not gdpr.get("dpia_reference"):
+        problems.append(Problem("gdpr", "a completed DPIA needs its reference", "gdpr.dpia_reference"))
+    if gdpr.get("special_categories") and not gdpr.get("art9_condition"):
+        problems.append(
+            Problem("gdpr", "special-category data (Art. 9) needs an Art. 9 condition",
+                    "gdpr.art9_condition")
+        )  # fmt: skip
+    if gdpr.get("transfers_outside_eea") and not gdpr.get("transfer_mechanism"):
+        problems.append(
+            Problem("gdpr", "transfers outside the EEA need a transfer mechanism (Chapter V)",
+                    "gdpr.transfer_mechanism")
+        )  # fmt: skip
+    return problems
+
+
+def submit_guard(agreement: Agreement, _ctx: GuardContext) -> list[Problem]:
+    return _required_fields(agreement) + _parties(agreement) + _canvas(agreement) + _gdpr(agreement)
+
+
+def approve_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    problems = []
+    if ctx.user_id is not None and ctx.user_id == agreement.submitted_by_id:
+        problems.append(Problem("four_eyes", "you submitted this version; another officer must approve it"))
+    if ctx.user_id is not None and ctx.user_id == agreement.owner_id:
+        problems.append(Problem("four_eyes", "you drafted this agreement; another officer must approve it"))
+    return problems
+
+
+def send_for_signature_guard(_agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    if ctx.document_ready:
+        return []
+    return [Problem("document", "no generated document exists for the current version")]
+
+
+def signing_party(agreement: Agreement, ctx: GuardContext) -> Party | None:
+    """The signing party the caller signs for, if any."""
+    for party in agreement.signing_parties:
+        if ctx.organization_id is not None and party.organization_id == ctx.organization_id:
+            return party
+    return None
+
+
+def sign_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    party = signing_party(agreement, ctx)
+    if party is None:
+        return [Problem("signatory", "your organisation is not a signing party of this agreement")]
+    if any(sig.party_id == party.id for sig in agreement.live_signatures):
+        return [Problem("already_signed", "your organisation has already signed this agreement")]
+    return []
+
+
+def decline_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    return sign_guard(agreement, ctx) + _reason_required("a reason for declining")(agreement, ctx)
+
+
+GUARDS: dict[str, Callable[[Agreement, GuardContext], list[Problem]]] = {
+    "submit": submit_guard,
+    "request_changes": _reason_required("a comment explaining the changes"),
+    "approve": approve_guard,
+    "send_for_signature": send_for_signature_guard,
+    "sign": sign_guard,
+    "decline": decline_guard,
+    "terminate": _reason_required("a reason for termination"),
+    "withdraw": _reason_required("a reason for withdrawal"),
+}
+
+
+def unmet_conditions(agreement: Agreement, trigger: str, ctx: GuardContext) -> list[Problem]:
+    guard = GUARDS.get(trigger)
+    return guard(agreement, ctx) if guard else []

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from omd_gov.cooperations.models import Cooperation
+from omd_gov.db import Base, utcnow
+from omd_gov.organizations.models import Organization
+
+SHARING_MODELS = ("B2G", "G2B", "G2G", "B2B")
+PARTY_ROLES = ("controller", "joint_controller", "processor", "data_provider", "data_recipient")
+DELIVERIES = ("batch", "online")
+
+
+class Agreement(Base):
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(Text)
+    sharing_model: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(30), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    cooperation_id: Mapped[int] = mapped_column(ForeignKey("cooperations.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    gdpr: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    statutory_power: Mapped[str] = mapped_column(Text, default="")
+    security_measures: Mapped[str] = mapped_column(Text, default="")
+    renewal_terms: Mapped[str] = mapped_column(Text, default="")
+    review_interval_months: Mapped[int] = mapped_column(default=12)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    frozen_sha256: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    cooperation: Mapped[Cooperation] = relationship()
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="Party.id"
+    )
+    data_assets: Mapped[list[DataAsset]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="DataAsset.position"
+    )
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="Signature.id"
+    )
+
+    # Optimistic locking: a stale writer gets StaleDataError, answered as 409.
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_agreements_state_id", "state", "id"),
+        Index("ix_agreements_cooperation_id_id", "cooperation_id", "id"),
+        Index("ix_agreements_end_date", "end_date"),
+    )
+
+    @property
+    def shares_personal_data(self) -> bool:
+        return any(asset.personal_data for asset in self.data_assets)
+
+    @property
+    def signing_parties(self) -> list[Party]:
+        return [party for party in self.parties if party.signs]
+
+    @property
+    def live_signatures(self) -> list[Signature]:
+        return [sig for sig in self.signatures if sig.voided_at is None]
+
+
+class Party(Base):
+    __tablename__ = "agreement_parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    role: Mapped[str] = mapped_column(String(30))
+    signs: Mapped[bool] = mapped_column(default=True)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="parties")
+    organization: Mapped[Organization] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "organization_id"),
+        Index("ix_agreement_parties_organization_id_agreement_id", "organization_id", "agreement_id"),
+    )
+
+
+class DataAsset(Base):
+    __tablename__ = "agreement_data_assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    standard: Mapped[str] = mapped_column(String(100))
+    delivery: Mapped[str] = mapped_column(String(10))
+    personal_data: Mapped[bool] = mapped_column(default=False)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="data_assets")
+
+
+class Signature(Base):
+    __tablename__ = "agreement_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("agreement_parties.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agreement_version: Mapped[int]
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A decline sends the agreement back to drafting; that round's signatures
+    # are voided (kept for the record) rather than deleted.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="signatures")
+    party: Mapped[Party] = relationship()
+
+    __table_args__ = (
+        Index("ix_agreement_signatures_agreement_id", "agreement_id"),
+        # One live signature per party, enforced by the database under races.
+        Index(
+            "uq_agreement_signatures_live_party",
+            "party_id",
+            unique=True,
+            sqlite_where=text("voided_at IS NULL"),
+            postgresql_where=text("voided_at IS NULL"),
+        ),
+    )

@@ -1,0 +1,69 @@
+"""Read-side queries for agreements, with partner isolation built in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from omd_gov.agreements.models import Agreement, Party
+from omd_gov.auth.models import User
+from omd_gov.errors import NotFound
+
+
+def visible(statement: Select[tuple[Agreement]], user: User) -> Select[tuple[Agreement]]:
+    """Office staff see every agreement; a partner only their organisation's."""
+    if user.is_office:
+        return statement
+    return statement.where(
+        exists().where(Party.agreement_id == Agreement.id, Party.organization_id == user.organization_id)
+    )
+
+
+def get_visible(session: Session, user: User, agreement_id: int, *, for_update: bool = False) -> Agreement:
+    """The agreement, or 404 whether it is missing or hidden (existence must not leak)."""
+    statement = visible(select(Agreement).where(Agreement.id == agreement_id), user)
+    if for_update:
+        statement = statement.with_for_update()
+    agreement = session.execute(statement).scalar_one_or_none()
+    if agreement is None:
+        raise NotFound(f"agreement {agreement_id} not found")
+    return agreement
+
+
+@dataclass(frozen=True)
+class AgreementFilter:
+    state: str | None = None
+    organization_id: int | None = None
+    cooperation_id: int | None = None
+    q: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def list_visible(session: Session, user: User, flt: AgreementFilter) -> tuple[list[Agreement], bool]:
+    """One page of agreements, newest first, and whether a next page exists.
+    Fetches ``per_page + 1`` rows instead of counting the whole table."""
+    statement = visible(select(Agreement), user)
+    if flt.state:
+        statement = statement.where(Agreement.state == flt.state)
+    if flt.cooperation_id:
+        statement = statement.where(Agreement.cooperation_id == flt.cooperation_id)
+    if flt.organization_id:
+        statement = statement.where(
+            exists().where(Party.agreement_id == Agreement.id, Party.organization_id == flt.organization_id)
+        )
+    if flt.q:
+        pattern = f"%{flt.q.strip()}%"
+        statement = statement.where(
+            or_(Agreement.reference.ilike(pattern), Agreement.title.ilike(pattern), Agreement.purpose.ilike(pattern))
+        )
+    statement = (
+        statement.order_by(Agreement.id.desc())
+        .offset((flt.page - 1) * flt.per_page)
+        .limit(flt.per_page + 1)
+        .options(selectinload(Agreement.parties).selectinload(Party.organization))
+    )
+    rows = list(session.execute(statement).scalars())
+    return rows[: flt.per_page], len(rows) > flt.per_page

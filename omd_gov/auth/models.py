@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from omd_gov.db import Base, utcnow
+from omd_gov.organizations.models import Organization
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    DATA_OFFICER = "data_officer"
+    LEGAL_OFFICER = "legal_officer"
+    TRANSPARENCY_OFFICER = "transparency_officer"
+    AUDITOR = "auditor"
+    SIGNATORY = "signatory"
+
+
+# Roles that work inside the data office and may see every agreement.
+OFFICE_ROLES = frozenset(Role) - {Role.SIGNATORY}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # sha256 of the bearer token: tokens are 256-bit random, so a fast hash is enough.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in OFFICE_ROLES
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.email}> ({self.role})"

@@ -1,0 +1,61 @@
+"""Bearer-token authentication and server-side role checks for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from apiflask import HTTPTokenAuth
+from flask import current_app
+from sqlalchemy import select
+
+from omd_gov.audit.chain import Actor
+from omd_gov.auth.models import Role, User
+from omd_gov.auth.tokens import DEMO_TOKEN_PREFIX, hash_token
+from omd_gov.db import db
+from omd_gov.errors import Forbidden
+
+auth = HTTPTokenAuth(scheme="Bearer", description="An API token from `omd-gov users create`.")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@auth.verify_token
+def _verify(token: str) -> User | None:
+    if not token:
+        return None
+    if token.startswith(DEMO_TOKEN_PREFIX) and not current_app.config["OMD_DEMO"]:
+        return None  # demo tokens are public; they work only in demo mode
+    user = db.session.execute(
+        select(User).where(User.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    return user if user is not None and user.active else None
+
+
+def current_user() -> User:
+    return cast(User, auth.current_user)
+
+
+def current_actor(source: str = "api") -> Actor:
+    user = current_user()
+    return Actor(user_id=user.id, label=user.label, role=user.role, source=source)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Allow only these roles (admin always passes: it may act in any office role)."""
+    allowed = {str(role) for role in roles} | {Role.ADMIN.value}
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user().role not in allowed:
+                raise Forbidden(
+                    f"this action needs one of the roles: {', '.join(sorted(allowed))}",
+                    required_roles=sorted(allowed),
+                )
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorator

@@ -1,0 +1,34 @@
+"""User administration."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from omd_gov.audit.chain import Actor, append_event
+from omd_gov.auth.models import Role, User
+from omd_gov.auth.tokens import hash_token, new_token
+from omd_gov.errors import Conflict, Unprocessable
+from omd_gov.organizations.models import Organization
+
+
+def create_user(session: Session, actor: Actor, *, email: str, name: str, role: str,
+                organization_id: int | None = None, language: str = "en",
+                token: str | None = None) -> tuple[User, str]:  # fmt: skip
+    """Create a user and return it with its API token (shown once, stored hashed)."""
+    if role not in {r.value for r in Role}:
+        raise Unprocessable(f"unknown role {role!r}; expected one of {', '.join(r.value for r in Role)}")
+    if role == Role.SIGNATORY and organization_id is None:
+        raise Unprocessable("a signatory must belong to an organisation")
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        raise Unprocessable(f"organisation {organization_id} does not exist")
+    if session.execute(select(User.id).where(User.email == email)).first():
+        raise Conflict(f"a user with e-mail {email} already exists")
+    token = token or new_token()
+    user = User(email=email, name=name, role=role, organization_id=organization_id,
+                language=language, token_hash=hash_token(token))  # fmt: skip
+    session.add(user)
+    session.flush()
+    append_event(session, actor, entity_type="user", entity_id=user.id, action="create",
+                 changes={"email": {"from": None, "to": email}, "role": {"from": None, "to": role}})  # fmt: skip
+    return user, token

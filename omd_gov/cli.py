@@ -1,0 +1,103 @@
+"""The ``omd-gov`` command line: init, users, demo, serve, audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from omd_gov import create_app
+from omd_gov.audit.chain import Actor, verify_chain
+from omd_gov.db import db, transaction
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """omd-gov: data-sharing agreement workflow for a Municipal Data Office."""
+
+
+@main.command()
+def init() -> None:
+    """Create or migrate the database to the latest schema."""
+    from omd_gov.migrate import upgrade
+
+    app = _app()
+    upgrade(app)
+    click.echo(f"database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True)
+@click.option("--organization", "organization_id", type=int, default=None)
+@click.option("--language", default="en", type=click.Choice(["en", "es", "pt"]))
+def create_user(email: str, name: str, role: str, organization_id: int | None, language: str) -> None:
+    """Create a user; prints its API token once, alone on the last line."""
+    from omd_gov.auth.services import create_user as create
+    from omd_gov.errors import ServiceError
+
+    app = _app()
+    with app.app_context():
+        try:
+            with transaction(db.session):
+                user, token = create(db.session, Actor.system("cli"), email=email, name=name, role=role,
+                                     organization_id=organization_id, language=language)  # fmt: skip
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from error
+        click.echo(f"created user {user.id} {user.email} ({user.role}); its API token (shown once):")
+        click.echo(token)
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo data (idempotent). Needs OMD_DEMO=1: demo tokens are public."""
+    from omd_gov.demo import DEMO_USERS, load_demo
+
+    app = _app()
+    if not app.config["OMD_DEMO"]:
+        raise click.ClickException("refusing to load demo data unless OMD_DEMO=1")
+    with app.app_context():
+        created = load_demo(db.session)
+    click.echo("demo data loaded" if created else "demo data already present")
+    click.echo("DEMO CREDENTIALS (public, for demo mode only; disabled when OMD_DEMO is not 1):")
+    for email, _name, role, _org, token in DEMO_USERS:
+        click.echo(f"  {role:<22} {email:<32} Bearer {token}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (not the Flask development server)."""
+    from omd_gov.wsgi_server import run
+
+    run(_app(), host, port, workers)
+
+
+@main.group()
+def audit() -> None:
+    """Audit trail tools."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain over all events; exit 1 at the first broken link."""
+    app = _app()
+    with app.app_context():
+        report: dict[str, Any] = verify_chain(db.session).as_dict()
+    click.echo(json.dumps(report, indent=2))
+    sys.exit(0 if report["ok"] else 1)

@@ -1,0 +1,1 @@
+"""Data cooperations and their Data Cooperation Canvas (DS4SSCC)."""

@@ -1,0 +1,118 @@
+"""/api/v1/cooperations and their Data Cooperation Canvas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
+from sqlalchemy import exists, select
+
+from omd_gov.auth.models import Role
+from omd_gov.auth.security import auth, current_actor, current_user, roles_required
+from omd_gov.cooperations import services
+from omd_gov.cooperations.canvas import STAGES
+from omd_gov.cooperations.models import Cooperation, cooperation_organizations
+from omd_gov.db import db, transaction
+
+bp = APIBlueprint("cooperations", __name__, tag="Cooperations")
+
+
+class CooperationIn(Schema):
+    title = String(required=True, validate=Length(1, 300))
+    description = String(load_default="", validate=Length(max=10000))
+    organization_ids = List(Integer(), load_default=list)
+
+
+class CanvasIn(Schema):
+    sections = Dict(keys=String(), values=String(validate=Length(max=20000)), required=True)
+    mims = List(String(validate=Length(1, 50)), load_default=list)
+
+
+class StageIn(Schema):
+    to = String(required=True, validate=OneOf(STAGES))
+    reason = String(load_default="", validate=Length(max=5000))
+
+
+class OrganizationRef(Schema):
+    id = Integer()
+    name = String()
+
+
+class CooperationOut(Schema):
+    id = Integer()
+    title = String()
+    description = String()
+    stage = String()
+    canvas = Dict(attribute="canvas")
+    mims = List(String())
+    organizations = List(Nested(OrganizationRef))
+    owner_id = Integer()
+    version = Integer()
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+@bp.post("/cooperations")
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER)
+@bp.input(CooperationIn, arg_name="data")
+@bp.output(CooperationOut, status_code=201)
+def create_cooperation(data: dict[str, Any]) -> Cooperation:
+    with transaction(db.session):
+        return services.create(db.session, current_actor(), current_user().id, data)
+
+
+@bp.get("/cooperations")
+@bp.auth_required(auth)
+@bp.output(CooperationOut(many=True))
+def list_cooperations() -> Any:
+    user = current_user()
+    statement = select(Cooperation).order_by(Cooperation.id.desc()).limit(500)
+    if not user.is_office:
+        statement = statement.where(exists().where(
+            cooperation_organizations.c.cooperation_id == Cooperation.id,
+            cooperation_organizations.c.organization_id == user.organization_id,
+        ))  # fmt: skip
+    return db.session.execute(statement).scalars().all()
+
+
+@bp.get("/cooperations/<int:cooperation_id>")
+@bp.auth_required(auth)
+@bp.output(CooperationOut)
+def get_cooperation(cooperation_id: int) -> Cooperation:
+    return services.get_visible(db.session, current_user(), cooperation_id)
+
+
+@bp.patch("/cooperations/<int:cooperation_id>")
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER)
+@bp.input(CooperationIn(partial=True), arg_name="data")
+@bp.output(CooperationOut)
+def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
+    with transaction(db.session):
+        cooperation = services.get_visible(db.session, current_user(), cooperation_id)
+        return services.update(db.session, current_actor(), cooperation, data)
+
+
+@bp.put("/cooperations/<int:cooperation_id>/canvas")
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER)
+@bp.input(CanvasIn, arg_name="data")
+@bp.output(CooperationOut)
+def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
+    with transaction(db.session):
+        cooperation = services.get_visible(db.session, current_user(), cooperation_id)
+        return services.put_canvas(db.session, current_actor(), cooperation, data["sections"], data["mims"])
+
+
+@bp.post("/cooperations/<int:cooperation_id>/stage")
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER)
+@bp.input(StageIn, arg_name="data")
+@bp.output(CooperationOut)
+def change_stage(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
+    with transaction(db.session):
+        cooperation = services.get_visible(db.session, current_user(), cooperation_id)
+        return services.change_stage(db.session, current_actor(), cooperation, data["to"], data["reason"])

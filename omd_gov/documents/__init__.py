@@ -1,0 +1,1 @@
+"""Agreement documents: generated, frozen and verifiable."""

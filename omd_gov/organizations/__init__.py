@@ -1,0 +1,1 @@
+"""Organisations: the city, public bodies, companies, research centres and NGOs."""

@@ -1,0 +1,33 @@
+"""From draft to active through the API, with the audit trail intact."""
+
+from __future__ import annotations
+
+from tests.integration.conftest import World
+
+
+def test_draft_to_active(world: World) -> None:
+    created = world.create_agreement()
+    assert created["state"] == "draft" and created["reference"].startswith("OMD-")
+    assert created["allowed_triggers"] == ["submit", "withdraw"]
+    agreement_id = created["id"]
+
+    steps = [("submit", world.data_officer, "legal_review"), ("approve", world.legal, "approved"),
+             ("send_for_signature", world.legal, "signing"), ("sign", world.sign_city, "signing"),
+             ("sign", world.sign_partner, "active")]  # fmt: skip
+    for trigger, account, expected in steps:
+        response = world.fire(agreement_id, account, trigger)
+        assert response.status_code == 200, response.json
+        assert response.json["state"] == expected
+
+    final = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement_id}")
+    assert final.headers["ETag"] == f'"{final.json["version"]}"'
+    assert final.json["allowed_triggers"] == ["terminate"]
+    assert final.json["activated_at"]
+    signed = {s["document_sha256"] for s in final.json["signatures"]}
+    assert signed == {final.json["frozen_sha256"]}
+
+    events = world.api.as_(world.auditor).get(f"/api/v1/agreements/{agreement_id}/events").json
+    assert [e["action"] for e in events] == ["create", "submit", "approve", "send_for_signature", "sign", "sign"]
+    assert events[-1]["from_state"] == "signing" and events[-1]["to_state"] == "active"
+    verify = world.api.as_(world.auditor).get("/api/v1/audit/verify").json
+    assert verify["ok"] is True and verify["events_checked"] >= 6
