@@ -44,7 +44,9 @@ def users() -> None:
 @click.option("--role", required=True)
 @click.option("--organization", "organization_id", type=int, default=None)
 @click.option("--language", default="en", type=click.Choice(["en", "es", "pt"]))
-def create_user(email: str, name: str, role: str, organization_id: int | None, language: str) -> None:
+def create_user(
+    email: str, name: str, role: str, organization_id: int | None, language: str
+) -> None:
     """Create a user; prints its API token once, alone on the last line."""
     from omd_gov.auth.services import create_user as create
     from omd_gov.errors import ServiceError
@@ -53,11 +55,20 @@ def create_user(email: str, name: str, role: str, organization_id: int | None, l
     with app.app_context():
         try:
             with transaction(db.session):
-                user, token = create(db.session, Actor.system("cli"), email=email, name=name, role=role,
-                                     organization_id=organization_id, language=language)  # fmt: skip
+                user, token = create(
+                    db.session,
+                    Actor.system("cli"),
+                    email=email,
+                    name=name,
+                    role=role,
+                    organization_id=organization_id,
+                    language=language,
+                )
         except ServiceError as error:
             raise click.ClickException(error.detail) from error
-        click.echo(f"created user {user.id} {user.email} ({user.role}); its API token (shown once):")
+        click.echo(
+            f"created user {user.id} {user.email} ({user.role}); its API token (shown once):"
+        )
         click.echo(token)
 
 

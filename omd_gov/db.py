@@ -28,7 +28,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class _SQLAlchemy(SQLAlchemy):
+    # At runtime ``db.session`` is a scoped_session proxying the current
+    # Session; typing it as Session lets services take a plain ``Session``.
+    session: Session  # type: ignore[assignment]
+
+
+db = _SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:

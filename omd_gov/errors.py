@@ -89,7 +89,9 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
 
 def _http_error(error: HTTPError) -> Response:
     errors = _flatten(error.detail) if error.detail else []
-    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+    detail = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
     response = problem(
         error.status_code,
         error.message or "Error",
@@ -113,8 +115,12 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(StaleDataError)
     def _stale(_error: StaleDataError) -> Response:
-        return problem(409, "Conflict", "the record was changed concurrently; reload and retry",
-                       "concurrent-write")  # fmt: skip
+        return problem(
+            409,
+            "Conflict",
+            "the record was changed concurrently; reload and retry",
+            "concurrent-write",
+        )
 
     @app.errorhandler(OperationalError)
     def _operational(error: OperationalError) -> Response:

@@ -10,7 +10,7 @@ from gunicorn.app.base import BaseApplication
 from omd_gov.db import db
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, app: Flask, options: dict[str, Any]):
         self.application = app
         self.options = options
@@ -30,6 +30,11 @@ def run(app: Flask, host: str, port: int, workers: int) -> None:
         with app.app_context():
             db.engine.dispose(close=False)
 
-    options = {"bind": f"{host}:{port}", "workers": workers, "accesslog": "-", "timeout": 60,
-               "post_fork": post_fork}  # fmt: skip
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "accesslog": "-",
+        "timeout": 60,
+        "post_fork": post_fork,
+    }
     _Server(app, options).run()

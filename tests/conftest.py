@@ -52,13 +52,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     instance = tmp_path_factory.mktemp("instance")
-    application = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret",
-        "OMD_STORAGE_DIR": str(instance / "storage"),
-        "OMD_BROKER_URL": f"filesystem://{instance / 'broker'}",
-    })  # fmt: skip
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "OMD_STORAGE_DIR": str(instance / "storage"),
+            "OMD_BROKER_URL": f"filesystem://{instance / 'broker'}",
+        }
+    )
     upgrade(application)  # the tests run on the migrated schema, not create_all
     yield application
     with application.app_context():

@@ -51,7 +51,9 @@ class Factory:
 
     def organization(self, name: str | None = None, kind: str = "company") -> int:
         with transaction(self.session):
-            org = Organization(name=name or f"Org {next(_counter)}", kind=kind, country="PT", tax_id="PT1")
+            org = Organization(
+                name=name or f"Org {next(_counter)}", kind=kind, country="PT", tax_id="PT1"
+            )
             self.session.add(org)
             self.session.flush()
             return org.id
@@ -60,9 +62,14 @@ class Factory:
         n = next(_counter)
         with transaction(self.session):
             user, token = create_user(
-                self.session, Actor.system("cli"), email=f"user{n}@test.example", name=f"User {n}",
-                role=role, organization_id=organization_id, **kwargs,
-            )  # fmt: skip
+                self.session,
+                Actor.system("cli"),
+                email=f"user{n}@test.example",
+                name=f"User {n}",
+                role=role,
+                organization_id=organization_id,
+                **kwargs,
+            )
             return Account(user.id, token, organization_id)
 
     def get_user(self, account: Account) -> User:
@@ -99,16 +106,22 @@ class ApiClient:
         return self.client.patch(url, headers=self._headers(headers), **kw)
 
 
-def agreement_payload(cooperation_id: int, parties: list[dict[str, Any]], *, personal: bool = True,
-                      **overrides: Any) -> dict[str, Any]:  # fmt: skip
+def agreement_payload(
+    cooperation_id: int, parties: list[dict[str, Any]], *, personal: bool = True, **overrides: Any
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "cooperation_id": cooperation_id,
-        "title": "Energy data & <sharing> \"pilot\"",
+        "title": 'Energy data & <sharing> "pilot"',
         "purpose": "Plan the city's energy transition.",
         "sharing_model": "B2G",
         "parties": parties,
         "data_assets": [
-            {"name": "Meter readings", "standard": "NGSI-LD", "delivery": "online", "personal_data": personal},
+            {
+                "name": "Meter readings",
+                "standard": "NGSI-LD",
+                "delivery": "online",
+                "personal_data": personal,
+            },
             {"name": "Asset list", "standard": "CSV", "delivery": "batch", "personal_data": False},
         ],
         "gdpr": dict(GDPR_COMPLETE) if personal else {},

@@ -89,7 +89,8 @@ def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
             raise Forbidden("only data officers edit agreement drafts")
         if _expected_version() != agreement.version:
             raise PreconditionFailed(
-                f"the agreement is at version {agreement.version}; reload it", current_etag=etag(agreement)
+                f"the agreement is at version {agreement.version}; reload it",
+                current_etag=etag(agreement),
             )
         editing.update(db.session, current_actor(), agreement, data)
     return _detail(agreement)
@@ -98,12 +99,15 @@ def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
 @bp.post("/agreements/<int:agreement_id>/transitions")
 @bp.auth_required(auth)
 @bp.input(TransitionIn, arg_name="data")
-@bp.doc(responses={200: "The agreement after the transition", 409: "Illegal trigger", 422: "Guards"})
+@bp.doc(
+    responses={200: "The agreement after the transition", 409: "Illegal trigger", 422: "Guards"}
+)
 def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
         agreement = get_visible(db.session, current_user(), agreement_id, for_update=True)
-        services.transition(db.session, current_user(), current_actor(), agreement,
-                            data["trigger"], data["comment"])  # fmt: skip
+        services.transition(
+            db.session, current_user(), current_actor(), agreement, data["trigger"], data["comment"]
+        )
     return _detail(agreement)
 
 
@@ -115,8 +119,9 @@ def derive_agreement(agreement_id: int, kind: str) -> Any:
     prefix = current_app.config["OMD_REFERENCE_PREFIX"]
     with transaction(db.session):
         source = get_visible(db.session, current_user(), agreement_id, for_update=True)
-        draft = services.derive(db.session, current_actor(), current_user(), source,
-                                kind.removesuffix("s"), prefix)  # fmt: skip
+        draft = services.derive(
+            db.session, current_actor(), current_user(), source, kind.removesuffix("s"), prefix
+        )
     return _detail(draft, 201)
 
 
@@ -127,6 +132,12 @@ def list_events(agreement_id: int) -> Any:
     agreement = get_visible(db.session, current_user(), agreement_id)
     if not current_user().is_office:
         raise Forbidden("the audit trail is for office staff and auditors")
-    return db.session.execute(
-        select(AuditEvent).where(AuditEvent.agreement_id == agreement.id).order_by(AuditEvent.seq)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.agreement_id == agreement.id)
+            .order_by(AuditEvent.seq)
+        )
+        .scalars()
+        .all()
+    )

@@ -17,9 +17,17 @@ from omd_gov.errors import Conflict, Unprocessable
 from omd_gov.organizations.models import Organization
 
 SCALAR_FIELDS = (
-    "title", "purpose", "sharing_model", "statutory_power", "security_measures",
-    "renewal_terms", "review_interval_months", "start_date", "end_date", "gdpr",
-)  # fmt: skip
+    "title",
+    "purpose",
+    "sharing_model",
+    "statutory_power",
+    "security_measures",
+    "renewal_terms",
+    "review_interval_months",
+    "start_date",
+    "end_date",
+    "gdpr",
+)
 
 
 def snapshot(agreement: Agreement) -> dict[str, Any]:
@@ -28,17 +36,25 @@ def snapshot(agreement: Agreement) -> dict[str, Any]:
     for name in ("start_date", "end_date"):
         data[name] = data[name].isoformat() if isinstance(data[name], date) else None
     data["parties"] = [
-        {"organization_id": p.organization_id, "role": p.role, "signs": p.signs} for p in agreement.parties
+        {"organization_id": p.organization_id, "role": p.role, "signs": p.signs}
+        for p in agreement.parties
     ]
     data["data_assets"] = [
-        {key: getattr(a, key) for key in ("name", "description", "standard", "delivery", "personal_data")}
+        {
+            key: getattr(a, key)
+            for key in ("name", "description", "standard", "delivery", "personal_data")
+        }
         for a in agreement.data_assets
     ]
     return data
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {key: {"from": before.get(key), "to": value} for key, value in after.items() if before.get(key) != value}
+    return {
+        key: {"from": before.get(key), "to": value}
+        for key, value in after.items()
+        if before.get(key) != value
+    }
 
 
 def next_reference(session: Session, prefix: str) -> str:
@@ -54,14 +70,19 @@ def next_reference(session: Session, prefix: str) -> str:
 def _check_organizations(session: Session, parties: list[dict[str, Any]]) -> None:
     ids = [party["organization_id"] for party in parties]
     if len(ids) != len(set(ids)):
-        raise Unprocessable("an organisation may appear only once among the parties",
-                            [{"field": "parties", "message": "duplicate organization_id"}])  # fmt: skip
+        raise Unprocessable(
+            "an organisation may appear only once among the parties",
+            [{"field": "parties", "message": "duplicate organization_id"}],
+        )
     found = set(session.execute(select(Organization.id).where(Organization.id.in_(ids))).scalars())
     missing = [i for i in ids if i not in found]
     if missing:
         raise Unprocessable(
             f"unknown organisations: {missing}",
-            [{"field": "parties.organization_id", "message": f"organisation {i} does not exist"} for i in missing],
+            [
+                {"field": "parties.organization_id", "message": f"organisation {i} does not exist"}
+                for i in missing
+            ],
         )
 
 
@@ -74,13 +95,19 @@ def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) 
         _check_organizations(session, data["parties"])
         agreement.parties = [Party(**party) for party in data["parties"]]
     if "data_assets" in data:
-        agreement.data_assets = [DataAsset(position=i, **asset) for i, asset in enumerate(data["data_assets"])]
+        agreement.data_assets = [
+            DataAsset(position=i, **asset) for i, asset in enumerate(data["data_assets"])
+        ]
 
 
-def create(session: Session, actor: Actor, owner_id: int, data: dict[str, Any], prefix: str) -> Agreement:
+def create(
+    session: Session, actor: Actor, owner_id: int, data: dict[str, Any], prefix: str
+) -> Agreement:
     if session.get(Cooperation, data["cooperation_id"]) is None:
-        raise Unprocessable("unknown cooperation",
-                            [{"field": "cooperation_id", "message": "cooperation does not exist"}])  # fmt: skip
+        raise Unprocessable(
+            "unknown cooperation",
+            [{"field": "cooperation_id", "message": "cooperation does not exist"}],
+        )
     agreement = Agreement(
         reference=next_reference(session, prefix),
         cooperation_id=data["cooperation_id"],
@@ -94,9 +121,16 @@ def create(session: Session, actor: Actor, owner_id: int, data: dict[str, Any], 
     apply_content(session, agreement, data)
     session.add(agreement)
     session.flush()
-    append_event(session, actor, entity_type="agreement", entity_id=agreement.id,
-                 agreement_id=agreement.id, action="create", to_state="draft",
-                 changes=diff({}, snapshot(agreement)))  # fmt: skip
+    append_event(
+        session,
+        actor,
+        entity_type="agreement",
+        entity_id=agreement.id,
+        agreement_id=agreement.id,
+        action="create",
+        to_state="draft",
+        changes=diff({}, snapshot(agreement)),
+    )
     return agreement
 
 
@@ -111,7 +145,15 @@ def update(session: Session, actor: Actor, agreement: Agreement, data: dict[str,
     changes = diff(before, snapshot(agreement))
     agreement.updated_at = utcnow()  # always bumps the row version, even for child-only edits
     session.flush()
-    append_event(session, actor, entity_type="agreement", entity_id=agreement.id,
-                 agreement_id=agreement.id, action="edit", from_state=agreement.state,
-                 to_state=agreement.state, changes=changes)  # fmt: skip
+    append_event(
+        session,
+        actor,
+        entity_type="agreement",
+        entity_id=agreement.id,
+        agreement_id=agreement.id,
+        action="edit",
+        from_state=agreement.state,
+        to_state=agreement.state,
+        changes=changes,
+    )
     return agreement

@@ -51,9 +51,13 @@ def _required_fields(agreement: Agreement) -> list[Problem]:
     if not agreement.start_date or not agreement.end_date:
         problems.append(Problem("missing_field", "start and end dates are required", "end_date"))
     elif agreement.end_date <= agreement.start_date:
-        problems.append(Problem("invalid_dates", "the end date must follow the start date", "end_date"))
+        problems.append(
+            Problem("invalid_dates", "the end date must follow the start date", "end_date")
+        )
     if not agreement.data_assets:
-        problems.append(Problem("missing_field", "at least one data asset is required", "data_assets"))
+        problems.append(
+            Problem("missing_field", "at least one data asset is required", "data_assets")
+        )
     return problems
 
 
@@ -71,9 +75,12 @@ def _canvas(agreement: Agreement) -> list[Problem]:
     if not missing:
         return []
     return [
-        Problem("canvas_incomplete", f"the cooperation canvas is missing: {', '.join(missing)}",
-                "cooperation.canvas")
-    ]  # fmt: skip
+        Problem(
+            "canvas_incomplete",
+            f"the cooperation canvas is missing: {', '.join(missing)}",
+            "cooperation.canvas",
+        )
+    ]
 
 
 def _gdpr(agreement: Agreement) -> list[Problem]:
@@ -88,19 +95,29 @@ def _gdpr(agreement: Agreement) -> list[Problem]:
         ("personal_data_categories", "the categories of personal data are required"),
         ("data_subject_categories", "the categories of data subjects are required"),
     )
-    problems = [Problem("gdpr", message, f"gdpr.{key}") for key, message in checks if not gdpr.get(key)]
+    problems = [
+        Problem("gdpr", message, f"gdpr.{key}") for key, message in checks if not gdpr.get(key)
+    ]
     if gdpr.get("dpia") == "done" and not gdpr.get("dpia_reference"):
-        problems.append(Problem("gdpr", "a completed DPIA needs its reference", "gdpr.dpia_reference"))
+        problems.append(
+            Problem("gdpr", "a completed DPIA needs its reference", "gdpr.dpia_reference")
+        )
     if gdpr.get("special_categories") and not gdpr.get("art9_condition"):
         problems.append(
-            Problem("gdpr", "special-category data (Art. 9) needs an Art. 9 condition",
-                    "gdpr.art9_condition")
-        )  # fmt: skip
+            Problem(
+                "gdpr",
+                "special-category data (Art. 9) needs an Art. 9 condition",
+                "gdpr.art9_condition",
+            )
+        )
     if gdpr.get("transfers_outside_eea") and not gdpr.get("transfer_mechanism"):
         problems.append(
-            Problem("gdpr", "transfers outside the EEA need a transfer mechanism (Chapter V)",
-                    "gdpr.transfer_mechanism")
-        )  # fmt: skip
+            Problem(
+                "gdpr",
+                "transfers outside the EEA need a transfer mechanism (Chapter V)",
+                "gdpr.transfer_mechanism",
+            )
+        )
     return problems
 
 
@@ -111,9 +128,13 @@ def submit_guard(agreement: Agreement, _ctx: GuardContext) -> list[Problem]:
 def approve_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     problems = []
     if ctx.user_id is not None and ctx.user_id == agreement.submitted_by_id:
-        problems.append(Problem("four_eyes", "you submitted this version; another officer must approve it"))
+        problems.append(
+            Problem("four_eyes", "you submitted this version; another officer must approve it")
+        )
     if ctx.user_id is not None and ctx.user_id == agreement.owner_id:
-        problems.append(Problem("four_eyes", "you drafted this agreement; another officer must approve it"))
+        problems.append(
+            Problem("four_eyes", "you drafted this agreement; another officer must approve it")
+        )
     return problems
 
 

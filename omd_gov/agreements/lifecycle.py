@@ -15,9 +15,17 @@ from transitions import EventData, Machine
 from omd_gov.auth.models import OFFICE_ROLES, Role
 
 STATES = (
-    "draft", "legal_review", "changes_requested", "approved", "signing",
-    "active", "expired", "terminated", "superseded", "withdrawn",
-)  # fmt: skip
+    "draft",
+    "legal_review",
+    "changes_requested",
+    "approved",
+    "signing",
+    "active",
+    "expired",
+    "terminated",
+    "superseded",
+    "withdrawn",
+)
 BEFORE_ACTIVE = ("draft", "legal_review", "changes_requested", "approved", "signing")
 FINAL_STATES = ("expired", "terminated", "superseded", "withdrawn")
 EDITABLE_STATES = ("draft", "changes_requested")

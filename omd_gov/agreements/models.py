@@ -101,7 +101,9 @@ class Party(Base):
 
     __table_args__ = (
         UniqueConstraint("agreement_id", "organization_id"),
-        Index("ix_agreement_parties_organization_id_agreement_id", "organization_id", "agreement_id"),
+        Index(
+            "ix_agreement_parties_organization_id_agreement_id", "organization_id", "agreement_id"
+        ),
     )
 
 

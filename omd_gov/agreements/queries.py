@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -12,16 +13,20 @@ from omd_gov.auth.models import User
 from omd_gov.errors import NotFound
 
 
-def visible(statement: Select[tuple[Agreement]], user: User) -> Select[tuple[Agreement]]:
+def visible(statement: Select[Any], user: User) -> Select[Any]:
     """Office staff see every agreement; a partner only their organisation's."""
     if user.is_office:
         return statement
     return statement.where(
-        exists().where(Party.agreement_id == Agreement.id, Party.organization_id == user.organization_id)
+        exists().where(
+            Party.agreement_id == Agreement.id, Party.organization_id == user.organization_id
+        )
     )
 
 
-def get_visible(session: Session, user: User, agreement_id: int, *, for_update: bool = False) -> Agreement:
+def get_visible(
+    session: Session, user: User, agreement_id: int, *, for_update: bool = False
+) -> Agreement:
     """The agreement, or 404 whether it is missing or hidden (existence must not leak)."""
     statement = visible(select(Agreement).where(Agreement.id == agreement_id), user)
     if for_update:
@@ -42,7 +47,9 @@ class AgreementFilter:
     per_page: int = 20
 
 
-def list_visible(session: Session, user: User, flt: AgreementFilter) -> tuple[list[Agreement], bool]:
+def list_visible(
+    session: Session, user: User, flt: AgreementFilter
+) -> tuple[list[Agreement], bool]:
     """One page of agreements, newest first, and whether a next page exists.
     Fetches ``per_page + 1`` rows instead of counting the whole table."""
     statement = visible(select(Agreement), user)
@@ -52,12 +59,18 @@ def list_visible(session: Session, user: User, flt: AgreementFilter) -> tuple[li
         statement = statement.where(Agreement.cooperation_id == flt.cooperation_id)
     if flt.organization_id:
         statement = statement.where(
-            exists().where(Party.agreement_id == Agreement.id, Party.organization_id == flt.organization_id)
+            exists().where(
+                Party.agreement_id == Agreement.id, Party.organization_id == flt.organization_id
+            )
         )
     if flt.q:
         pattern = f"%{flt.q.strip()}%"
         statement = statement.where(
-            or_(Agreement.reference.ilike(pattern), Agreement.title.ilike(pattern), Agreement.purpose.ilike(pattern))
+            or_(
+                Agreement.reference.ilike(pattern),
+                Agreement.title.ilike(pattern),
+                Agreement.purpose.ilike(pattern),
+            )
         )
     statement = (
         statement.order_by(Agreement.id.desc())

@@ -17,8 +17,14 @@ from marshmallow import ValidationError, validates_schema
 from omd_gov.agreements.lifecycle import STATES
 from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS
 
-LAWFUL_BASES = ("consent", "contract", "legal_obligation", "vital_interests", "public_task",
-                "legitimate_interests")  # fmt: skip
+LAWFUL_BASES = (
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+)
 DPIA_DECISIONS = ("required", "not_required", "done")
 ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$")
 
@@ -45,7 +51,9 @@ class GdprIn(Schema):
     art9_condition = String(allow_none=True, validate=Length(max=500))
     dpia = String(allow_none=True, validate=OneOf(DPIA_DECISIONS))
     dpia_reference = String(allow_none=True, validate=Length(max=200))
-    retention = String(allow_none=True, validate=Regexp(ISO_DURATION, error="an ISO 8601 duration, e.g. P2Y"))
+    retention = String(
+        allow_none=True, validate=Regexp(ISO_DURATION, error="an ISO 8601 duration, e.g. P2Y")
+    )
     transfers_outside_eea = Boolean(load_default=False)
     transfer_mechanism = String(allow_none=True, validate=Length(max=500))
     recipients = List(String(validate=Length(1, 200)), load_default=list)

@@ -19,10 +19,22 @@ from omd_gov.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from omd_gov.db import utcnow
 
 HASHED_FIELDS = (
-    "seq", "occurred_at", "actor_id", "actor_label", "acting_role", "source", "entity_type",
-    "entity_id", "agreement_id", "action", "from_state", "to_state", "changes", "comment",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "acting_role",
+    "source",
+    "entity_type",
+    "entity_id",
+    "agreement_id",
+    "action",
+    "from_state",
+    "to_state",
+    "changes",
+    "comment",
     "prev_hash",
-)  # fmt: skip
+)
 
 
 def canonical_json(value: Any) -> str:
@@ -117,7 +129,9 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
         expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
     head = session.get(AuditChainHead, 1)
     if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
-        return ChainReport(False, checked, expected_seq, None, "events after the last one are missing")
+        return ChainReport(
+            False, checked, expected_seq, None, "events after the last one are missing"
+        )
     return ChainReport(True, checked)
 
 

@@ -12,12 +12,22 @@ from omd_gov.errors import Conflict, Unprocessable
 from omd_gov.organizations.models import Organization
 
 
-def create_user(session: Session, actor: Actor, *, email: str, name: str, role: str,
-                organization_id: int | None = None, language: str = "en",
-                token: str | None = None) -> tuple[User, str]:  # fmt: skip
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    organization_id: int | None = None,
+    language: str = "en",
+    token: str | None = None,
+) -> tuple[User, str]:
     """Create a user and return it with its API token (shown once, stored hashed)."""
     if role not in {r.value for r in Role}:
-        raise Unprocessable(f"unknown role {role!r}; expected one of {', '.join(r.value for r in Role)}")
+        raise Unprocessable(
+            f"unknown role {role!r}; expected one of {', '.join(r.value for r in Role)}"
+        )
     if role == Role.SIGNATORY and organization_id is None:
         raise Unprocessable("a signatory must belong to an organisation")
     if organization_id is not None and session.get(Organization, organization_id) is None:
@@ -25,10 +35,22 @@ def create_user(session: Session, actor: Actor, *, email: str, name: str, role: 
     if session.execute(select(User.id).where(User.email == email)).first():
         raise Conflict(f"a user with e-mail {email} already exists")
     token = token or new_token()
-    user = User(email=email, name=name, role=role, organization_id=organization_id,
-                language=language, token_hash=hash_token(token))  # fmt: skip
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        organization_id=organization_id,
+        language=language,
+        token_hash=hash_token(token),
+    )
     session.add(user)
     session.flush()
-    append_event(session, actor, entity_type="user", entity_id=user.id, action="create",
-                 changes={"email": {"from": None, "to": email}, "role": {"from": None, "to": role}})  # fmt: skip
+    append_event(
+        session,
+        actor,
+        entity_type="user",
+        entity_id=user.id,
+        action="create",
+        changes={"email": {"from": None, "to": email}, "role": {"from": None, "to": role}},
+    )
     return user, token

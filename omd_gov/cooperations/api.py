@@ -59,7 +59,7 @@ class CooperationOut(Schema):
 @roles_required(Role.DATA_OFFICER)
 @bp.input(CooperationIn, arg_name="data")
 @bp.output(CooperationOut, status_code=201)
-def create_cooperation(data: dict[str, Any]) -> Cooperation:
+def create_cooperation(data: dict[str, Any]) -> Any:
     with transaction(db.session):
         return services.create(db.session, current_actor(), current_user().id, data)
 
@@ -71,17 +71,19 @@ def list_cooperations() -> Any:
     user = current_user()
     statement = select(Cooperation).order_by(Cooperation.id.desc()).limit(500)
     if not user.is_office:
-        statement = statement.where(exists().where(
-            cooperation_organizations.c.cooperation_id == Cooperation.id,
-            cooperation_organizations.c.organization_id == user.organization_id,
-        ))  # fmt: skip
+        statement = statement.where(
+            exists().where(
+                cooperation_organizations.c.cooperation_id == Cooperation.id,
+                cooperation_organizations.c.organization_id == user.organization_id,
+            )
+        )
     return db.session.execute(statement).scalars().all()
 
 
 @bp.get("/cooperations/<int:cooperation_id>")
 @bp.auth_required(auth)
 @bp.output(CooperationOut)
-def get_cooperation(cooperation_id: int) -> Cooperation:
+def get_cooperation(cooperation_id: int) -> Any:
     return services.get_visible(db.session, current_user(), cooperation_id)
 
 
@@ -90,7 +92,7 @@ def get_cooperation(cooperation_id: int) -> Cooperation:
 @roles_required(Role.DATA_OFFICER)
 @bp.input(CooperationIn(partial=True), arg_name="data")
 @bp.output(CooperationOut)
-def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
+def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
         cooperation = services.get_visible(db.session, current_user(), cooperation_id)
         return services.update(db.session, current_actor(), cooperation, data)
@@ -101,10 +103,12 @@ def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
 @roles_required(Role.DATA_OFFICER)
 @bp.input(CanvasIn, arg_name="data")
 @bp.output(CooperationOut)
-def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
+def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
         cooperation = services.get_visible(db.session, current_user(), cooperation_id)
-        return services.put_canvas(db.session, current_actor(), cooperation, data["sections"], data["mims"])
+        return services.put_canvas(
+            db.session, current_actor(), cooperation, data["sections"], data["mims"]
+        )
 
 
 @bp.post("/cooperations/<int:cooperation_id>/stage")
@@ -112,7 +116,9 @@ def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
 @roles_required(Role.DATA_OFFICER)
 @bp.input(StageIn, arg_name="data")
 @bp.output(CooperationOut)
-def change_stage(cooperation_id: int, data: dict[str, Any]) -> Cooperation:
+def change_stage(cooperation_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
         cooperation = services.get_visible(db.session, current_user(), cooperation_id)
-        return services.change_stage(db.session, current_actor(), cooperation, data["to"], data["reason"])
+        return services.change_stage(
+            db.session, current_actor(), cooperation, data["to"], data["reason"]
+        )

@@ -18,10 +18,12 @@ from omd_gov.organizations.models import Organization
 def get_visible(session: Session, user: User, cooperation_id: int) -> Cooperation:
     statement = select(Cooperation).where(Cooperation.id == cooperation_id)
     if not user.is_office:
-        statement = statement.where(exists().where(
-            cooperation_organizations.c.cooperation_id == Cooperation.id,
-            cooperation_organizations.c.organization_id == user.organization_id,
-        ))  # fmt: skip
+        statement = statement.where(
+            exists().where(
+                cooperation_organizations.c.cooperation_id == Cooperation.id,
+                cooperation_organizations.c.organization_id == user.organization_id,
+            )
+        )
     cooperation = session.execute(statement).scalar_one_or_none()
     if cooperation is None:
         raise NotFound(f"cooperation {cooperation_id} not found")
@@ -29,32 +31,61 @@ def get_visible(session: Session, user: User, cooperation_id: int) -> Cooperatio
 
 
 def _organizations(session: Session, ids: list[int]) -> list[Organization]:
-    found = {o.id: o for o in session.execute(select(Organization).where(Organization.id.in_(ids))).scalars()}
+    found = {
+        o.id: o
+        for o in session.execute(select(Organization).where(Organization.id.in_(ids))).scalars()
+    }
     missing = [i for i in ids if i not in found]
     if missing:
-        raise Unprocessable(f"unknown organisations: {missing}",
-                            [{"field": "organization_ids", "message": f"organisation {i} does not exist"}
-                             for i in missing])  # fmt: skip
+        raise Unprocessable(
+            f"unknown organisations: {missing}",
+            [
+                {"field": "organization_ids", "message": f"organisation {i} does not exist"}
+                for i in missing
+            ],
+        )
     return [found[i] for i in dict.fromkeys(ids)]
 
 
-def _audit(session: Session, actor: Actor, cooperation: Cooperation, action: str,
-           changes: dict[str, Any], comment: str = "") -> None:  # fmt: skip
+def _audit(
+    session: Session,
+    actor: Actor,
+    cooperation: Cooperation,
+    action: str,
+    changes: dict[str, Any],
+    comment: str = "",
+) -> None:
     session.flush()
-    append_event(session, actor, entity_type="cooperation", entity_id=cooperation.id, action=action,
-                 changes=changes, comment=comment)  # fmt: skip
+    append_event(
+        session,
+        actor,
+        entity_type="cooperation",
+        entity_id=cooperation.id,
+        action=action,
+        changes=changes,
+        comment=comment,
+    )
 
 
 def create(session: Session, actor: Actor, owner_id: int, data: dict[str, Any]) -> Cooperation:
-    cooperation = Cooperation(title=data["title"], description=data.get("description", ""),
-                              owner_id=owner_id, canvas={}, mims=[])  # fmt: skip
+    cooperation = Cooperation(
+        title=data["title"],
+        description=data.get("description", ""),
+        owner_id=owner_id,
+        canvas={},
+        mims=[],
+    )
     cooperation.organizations = _organizations(session, data.get("organization_ids", []))
     session.add(cooperation)
-    _audit(session, actor, cooperation, "create", {"title": {"from": None, "to": cooperation.title}})
+    _audit(
+        session, actor, cooperation, "create", {"title": {"from": None, "to": cooperation.title}}
+    )
     return cooperation
 
 
-def update(session: Session, actor: Actor, cooperation: Cooperation, data: dict[str, Any]) -> Cooperation:
+def update(
+    session: Session, actor: Actor, cooperation: Cooperation, data: dict[str, Any]
+) -> Cooperation:
     changes: dict[str, Any] = {}
     for name in ("title", "description"):
         if name in data and data[name] != getattr(cooperation, name):
@@ -63,28 +94,49 @@ def update(session: Session, actor: Actor, cooperation: Cooperation, data: dict[
     if "organization_ids" in data:
         before = [o.id for o in cooperation.organizations]
         cooperation.organizations = _organizations(session, data["organization_ids"])
-        changes["organization_ids"] = {"from": before, "to": [o.id for o in cooperation.organizations]}
+        changes["organization_ids"] = {
+            "from": before,
+            "to": [o.id for o in cooperation.organizations],
+        }
     _audit(session, actor, cooperation, "edit", changes)
     return cooperation
 
 
-def put_canvas(session: Session, actor: Actor, cooperation: Cooperation, sections: dict[str, str],
-               mims: list[str]) -> Cooperation:  # fmt: skip
+def put_canvas(
+    session: Session,
+    actor: Actor,
+    cooperation: Cooperation,
+    sections: dict[str, str],
+    mims: list[str],
+) -> Cooperation:
     unknown = sorted(set(sections) - set(SECTION_KEYS))
     if unknown:
-        raise Unprocessable(f"unknown canvas sections: {', '.join(unknown)}",
-                            [{"field": f"sections.{key}", "message": "not a canvas section"} for key in unknown],
-                            section_keys=list(SECTION_KEYS))  # fmt: skip
+        raise Unprocessable(
+            f"unknown canvas sections: {', '.join(unknown)}",
+            [{"field": f"sections.{key}", "message": "not a canvas section"} for key in unknown],
+            section_keys=list(SECTION_KEYS),
+        )
     before = {"sections": cooperation.canvas, "mims": cooperation.mims}
     cooperation.canvas = {key: sections[key] for key in SECTION_KEYS if key in sections}
     cooperation.mims = list(dict.fromkeys(mims))
-    _audit(session, actor, cooperation, "canvas", {"canvas": {"from": before, "to": {
-        "sections": cooperation.canvas, "mims": cooperation.mims}}})  # fmt: skip
+    _audit(
+        session,
+        actor,
+        cooperation,
+        "canvas",
+        {
+            "canvas": {
+                "from": before,
+                "to": {"sections": cooperation.canvas, "mims": cooperation.mims},
+            }
+        },
+    )
     return cooperation
 
 
-def change_stage(session: Session, actor: Actor, cooperation: Cooperation, target: str,
-                 reason: str) -> Cooperation:  # fmt: skip
+def change_stage(
+    session: Session, actor: Actor, cooperation: Cooperation, target: str, reason: str
+) -> Cooperation:
     problem = stage_change_problem(cooperation.stage, target, reason)
     if problem:
         raise Unprocessable(problem, [{"field": "to", "message": problem}], stage=cooperation.stage)

@@ -22,7 +22,9 @@ bp = APIBlueprint("organizations", __name__, tag="Organizations")
 class OrganizationIn(Schema):
     name = String(required=True, validate=Length(1, 200))
     kind = String(required=True, validate=OneOf(ORGANIZATION_KINDS))
-    country = String(required=True, validate=Regexp(r"^[A-Z]{2}$", error="ISO 3166-1 alpha-2, e.g. PT"))
+    country = String(
+        required=True, validate=Regexp(r"^[A-Z]{2}$", error="ISO 3166-1 alpha-2, e.g. PT")
+    )
     tax_id = String(required=True, validate=Length(1, 40))
     contacts = List(Dict(keys=String(), values=String()), load_default=list)
 
@@ -32,7 +34,7 @@ class OrganizationOut(OrganizationIn):
     created_at = DateTime()
 
 
-def _visible(organization_id: int) -> Organization:
+def _visible(organization_id: int) -> Any:
     """Partners see only their own organisation; others answer 404."""
     user = current_user()
     organization = db.session.get(Organization, organization_id)
@@ -46,15 +48,23 @@ def _visible(organization_id: int) -> Organization:
 @roles_required(Role.DATA_OFFICER)
 @bp.input(OrganizationIn, arg_name="data")
 @bp.output(OrganizationOut, status_code=201)
-def create_organization(data: dict[str, Any]) -> Organization:
+def create_organization(data: dict[str, Any]) -> Any:
     with transaction(db.session):
-        if db.session.execute(select(Organization.id).where(Organization.name == data["name"])).first():
+        if db.session.execute(
+            select(Organization.id).where(Organization.name == data["name"])
+        ).first():
             raise Conflict(f"an organisation named {data['name']!r} already exists")
         organization = Organization(**data)
         db.session.add(organization)
         db.session.flush()
-        append_event(db.session, current_actor(), entity_type="organization", entity_id=organization.id,
-                     action="create", changes={k: {"from": None, "to": v} for k, v in data.items()})  # fmt: skip
+        append_event(
+            db.session,
+            current_actor(),
+            entity_type="organization",
+            entity_id=organization.id,
+            action="create",
+            changes={k: {"from": None, "to": v} for k, v in data.items()},
+        )
     return organization
 
 
@@ -72,5 +82,5 @@ def list_organizations() -> Any:
 @bp.get("/organizations/<int:organization_id>")
 @bp.auth_required(auth)
 @bp.output(OrganizationOut)
-def get_organization(organization_id: int) -> Organization:
+def get_organization(organization_id: int) -> Any:
     return _visible(organization_id)

@@ -44,13 +44,19 @@ class World:
 
     def fire(self, agreement_id: int, account: Account, trigger: str, comment: str = "") -> Any:
         return self.api.as_(account).post(
-            f"/api/v1/agreements/{agreement_id}/transitions", json={"trigger": trigger, "comment": comment}
+            f"/api/v1/agreements/{agreement_id}/transitions",
+            json={"trigger": trigger, "comment": comment},
         )
 
     def to_state(self, agreement_id: int, state: str) -> None:
         """Walk an agreement along the happy path up to ``state``."""
-        path = [("submit", self.data_officer), ("approve", self.legal),
-                ("send_for_signature", self.legal), ("sign", self.sign_city), ("sign", self.sign_partner)]
+        path = [
+            ("submit", self.data_officer),
+            ("approve", self.legal),
+            ("send_for_signature", self.legal),
+            ("sign", self.sign_city),
+            ("sign", self.sign_partner),
+        ]
         reached = {"legal_review": 1, "approved": 2, "signing": 3, "active": 5}[state]
         for trigger, account in path[:reached]:
             response = self.fire(agreement_id, account, trigger)
@@ -64,16 +70,32 @@ def world(api: ApiClient, factory: Factory) -> World:
     other = factory.organization("Other Partner")
     outsider = factory.organization("Outsider Ltd")
     data_officer = factory.user("data_officer", city)
-    cooperation = api.as_(data_officer).post(
-        "/api/v1/cooperations", json={"title": "Energy", "organization_ids": [city, partner, other]}
-    ).json
-    api.as_(data_officer).put(f"/api/v1/cooperations/{cooperation['id']}/canvas",
-                              json={"sections": FULL_CANVAS, "mims": ["MIM1"]})  # fmt: skip
+    cooperation = (
+        api.as_(data_officer)
+        .post(
+            "/api/v1/cooperations",
+            json={"title": "Energy", "organization_ids": [city, partner, other]},
+        )
+        .json
+    )
+    api.as_(data_officer).put(
+        f"/api/v1/cooperations/{cooperation['id']}/canvas",
+        json={"sections": FULL_CANVAS, "mims": ["MIM1"]},
+    )
     return World(
-        api=api, city=city, partner=partner, other_partner=other, outsider_org=outsider,
-        admin=factory.user("admin", city), data_officer=data_officer,
-        legal=factory.user("legal_officer", city), legal2=factory.user("legal_officer", city),
-        transparency=factory.user("transparency_officer", city), auditor=factory.user("auditor"),
-        sign_city=factory.user("signatory", city), sign_partner=factory.user("signatory", partner),
-        sign_outsider=factory.user("signatory", outsider), cooperation_id=cooperation["id"],
-    )  # fmt: skip
+        api=api,
+        city=city,
+        partner=partner,
+        other_partner=other,
+        outsider_org=outsider,
+        admin=factory.user("admin", city),
+        data_officer=data_officer,
+        legal=factory.user("legal_officer", city),
+        legal2=factory.user("legal_officer", city),
+        transparency=factory.user("transparency_officer", city),
+        auditor=factory.user("auditor"),
+        sign_city=factory.user("signatory", city),
+        sign_partner=factory.user("signatory", partner),
+        sign_outsider=factory.user("signatory", outsider),
+        cooperation_id=cooperation["id"],
+    )

@@ -13,7 +13,7 @@ def test_draft_to_active(world: World) -> None:
 
     steps = [("submit", world.data_officer, "legal_review"), ("approve", world.legal, "approved"),
              ("send_for_signature", world.legal, "signing"), ("sign", world.sign_city, "signing"),
-             ("sign", world.sign_partner, "active")]  # fmt: skip
+             ("sign", world.sign_partner, "active")]
     for trigger, account, expected in steps:
         response = world.fire(agreement_id, account, trigger)
         assert response.status_code == 200, response.json
@@ -27,7 +27,14 @@ def test_draft_to_active(world: World) -> None:
     assert signed == {final.json["frozen_sha256"]}
 
     events = world.api.as_(world.auditor).get(f"/api/v1/agreements/{agreement_id}/events").json
-    assert [e["action"] for e in events] == ["create", "submit", "approve", "send_for_signature", "sign", "sign"]
+    assert [e["action"] for e in events] == [
+        "create",
+        "submit",
+        "approve",
+        "send_for_signature",
+        "sign",
+        "sign",
+    ]
     assert events[-1]["from_state"] == "signing" and events[-1]["to_state"] == "active"
     verify = world.api.as_(world.auditor).get("/api/v1/audit/verify").json
     assert verify["ok"] is True and verify["events_checked"] >= 6

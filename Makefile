@@ -1,0 +1,37 @@
+# omd-gov: `make run` serves the app on embedded defaults; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OMD_INSTANCE_DIR ?= $(CURDIR)/instance
+
+.PHONY: setup system-deps run test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+setup: system-deps $(STAMP)
+
+run: setup
+	OMD_DEMO=1 bash scripts/run-embedded.sh
+
+test: setup
+	bash scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check omd_gov tests bench celery_worker.py
+	$(BIN)/ruff format --check omd_gov tests bench celery_worker.py
+	$(BIN)/mypy
+
+bench: setup
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
