@@ -23,6 +23,7 @@ run: setup
 	OMD_DEMO=1 bash scripts/run-embedded.sh
 
 test: setup
+	bash scripts/start-services.sh
 	bash scripts/test.sh
 
 lint: $(STAMP)
