@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the service and its tests need, when missing:
-# LibreOffice (PDF conversion) and Chromium (browser tests).
+# LibreOffice (PDF conversion).
 set -euo pipefail
 
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
