@@ -12,6 +12,7 @@ from flask import Flask
 from omd_gov import create_app
 from omd_gov.audit.chain import Actor, verify_chain
 from omd_gov.db import db, transaction
+from omd_gov.errors import ServiceError
 
 
 def _app() -> Flask:
@@ -49,7 +50,6 @@ def create_user(
 ) -> None:
     """Create a user; prints its API token once, alone on the last line."""
     from omd_gov.auth.services import create_user as create
-    from omd_gov.errors import ServiceError
 
     app = _app()
     with app.app_context():
@@ -81,7 +81,10 @@ def demo() -> None:
     if not app.config["OMD_DEMO"]:
         raise click.ClickException("refusing to load demo data unless OMD_DEMO=1")
     with app.app_context():
-        created = load_demo(db.session)
+        try:
+            created = load_demo(db.session)
+        except ServiceError as error:
+            raise click.ClickException(f"demo data could not be loaded: {error.detail}") from error
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo("DEMO CREDENTIALS (public, for demo mode only; disabled when OMD_DEMO is not 1):")
     for email, _name, role, _org, token in DEMO_USERS:

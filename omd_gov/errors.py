@@ -14,6 +14,7 @@ from apiflask.exceptions import HTTPError
 from flask import Response, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import BadRequest
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://omd-gov.example/problems/"
@@ -65,6 +66,7 @@ class GuardFailed(Unprocessable):
 
 def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Response:
     body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    body["errors"] = []  # the one problem shape always has its field-level list
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
@@ -112,6 +114,14 @@ def register_error_handlers(app: APIFlask) -> None:
         return problem(
             error.status, error.title, error.detail, error.slug, errors=error.errors, **error.extra
         )
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(error: BadRequest) -> Response:
+        # webargs attaches the JSON decoding error: say where the body is broken.
+        cause = getattr(error, "exc", None)
+        message = f"malformed JSON body: {cause}" if cause else str(error.description)
+        errors = [{"field": None, "message": message}]
+        return problem(400, "Bad request", message, "bad-request", errors=errors)
 
     @app.errorhandler(StaleDataError)
     def _stale(_error: StaleDataError) -> Response:

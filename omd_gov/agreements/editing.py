@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.lifecycle import EDITABLE_STATES
-from omd_gov.agreements.models import Agreement, DataAsset, Party
+from omd_gov.agreements.models import Agreement, DataAsset, Party, ReferenceCounter
 from omd_gov.audit.chain import Actor, append_event
 from omd_gov.cooperations.models import Cooperation
 from omd_gov.db import utcnow
@@ -58,13 +58,19 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 
 def next_reference(session: Session, prefix: str) -> str:
-    year = utcnow().year
-    stem = f"{prefix}-{year}-"
-    last = session.execute(
-        select(func.max(Agreement.reference)).where(Agreement.reference.like(f"{stem}%"))
-    ).scalar()
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{stem}{number:04d}"
+    """``PREFIX-YEAR-NNNN`` from a locked per-year counter. A counter missing
+    (first draft of the year, or rows loaded in bulk) starts from the highest
+    reference already used."""
+    stem = f"{prefix}-{utcnow().year}-"
+    counter = session.get(ReferenceCounter, stem, with_for_update=True)
+    if counter is None:
+        last = session.execute(
+            select(func.max(Agreement.reference)).where(Agreement.reference.like(f"{stem}%"))
+        ).scalar()
+        counter = ReferenceCounter(stem=stem, last=int(last.rsplit("-", 1)[1]) if last else 0)
+        session.add(counter)
+    counter.last += 1
+    return f"{stem}{counter.last:04d}"
 
 
 def _check_organizations(session: Session, parties: list[dict[str, Any]]) -> None:
@@ -100,6 +106,11 @@ def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) 
         ]
 
 
+def _links(agreement: Agreement) -> dict[str, int]:
+    links = {"amends_id": agreement.amends_id, "renews_id": agreement.renews_id}
+    return {key: value for key, value in links.items() if value is not None}
+
+
 def create(
     session: Session, actor: Actor, owner_id: int, data: dict[str, Any], prefix: str
 ) -> Agreement:
@@ -117,6 +128,9 @@ def create(
         purpose="",
         sharing_model=data.get("sharing_model", "B2G"),
         gdpr={},
+        # An amendment or renewal is linked from its first version, and audited with it.
+        amends_id=data.get("amends_id"),
+        renews_id=data.get("renews_id"),
     )
     apply_content(session, agreement, data)
     session.add(agreement)
@@ -129,7 +143,7 @@ def create(
         agreement_id=agreement.id,
         action="create",
         to_state="draft",
-        changes=diff({}, snapshot(agreement)),
+        changes=diff({}, {**snapshot(agreement), **_links(agreement)}),
     )
     return agreement
 

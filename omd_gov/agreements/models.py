@@ -87,6 +87,16 @@ class Agreement(Base):
         return [sig for sig in self.signatures if sig.voided_at is None]
 
 
+class ReferenceCounter(Base):
+    """The last number handed out per reference stem (e.g. ``OMD-2026-``).
+    Locked on use, so concurrent drafts never collide on a reference."""
+
+    __tablename__ = "reference_counters"
+
+    stem: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
 class Party(Base):
     __tablename__ = "agreement_parties"
 

@@ -24,11 +24,21 @@ def visible(statement: Select[Any], user: User) -> Select[Any]:
     )
 
 
+# What the detail view, the guards and the document snapshot read: three
+# batched SELECTs instead of a lazy load per collection and per organisation.
+FULL_AGREEMENT = (
+    selectinload(Agreement.parties).joinedload(Party.organization),
+    selectinload(Agreement.data_assets),
+    selectinload(Agreement.signatures),
+)
+
+
 def get_visible(
     session: Session, user: User, agreement_id: int, *, for_update: bool = False
 ) -> Agreement:
     """The agreement, or 404 whether it is missing or hidden (existence must not leak)."""
     statement = visible(select(Agreement).where(Agreement.id == agreement_id), user)
+    statement = statement.options(*FULL_AGREEMENT)
     if for_update:
         statement = statement.with_for_update()
     agreement = session.execute(statement).scalar_one_or_none()
@@ -72,11 +82,20 @@ def list_visible(
                 Agreement.purpose.ilike(pattern),
             )
         )
-    statement = (
-        statement.order_by(Agreement.id.desc())
+    # Deferred join: OFFSET walks a narrow index (e.g. (state, id)) without
+    # reading table rows; only the page's own rows are fetched.
+    page_ids = (
+        statement.with_only_columns(Agreement.id)
+        .order_by(Agreement.id.desc())
         .offset((flt.page - 1) * flt.per_page)
         .limit(flt.per_page + 1)
-        .options(selectinload(Agreement.parties).selectinload(Party.organization))
+        .subquery()
+    )
+    statement = (
+        select(Agreement)
+        .join(page_ids, Agreement.id == page_ids.c.id)
+        .order_by(Agreement.id.desc())
+        .options(selectinload(Agreement.parties).joinedload(Party.organization))
     )
     rows = list(session.execute(statement).scalars())
     return rows[: flt.per_page], len(rows) > flt.per_page

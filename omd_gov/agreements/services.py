@@ -38,6 +38,8 @@ def allowed_triggers(agreement: Agreement, user: User) -> list[str]:
             continue
         if trigger in ("sign", "decline") and guards.sign_guard(agreement, ctx):
             continue
+        if trigger == "approve" and guards.approve_guard(agreement, ctx):
+            continue  # four-eyes: this caller may never approve this version
         out.append(trigger)
     return out
 
@@ -189,9 +191,8 @@ def derive(
         data["title"] = source.title
     for key in ("start_date", "end_date"):
         data[key] = date.fromisoformat(data[key]) if data[key] else None
+    data["amends_id" if kind == "amendment" else "renews_id"] = source.id
     draft = editing.create(session, actor, owner.id, data, prefix)
-    draft.amends_id = source.id if kind == "amendment" else None
-    draft.renews_id = source.id if kind == "renewal" else None
     append_event(
         session,
         actor,

@@ -1,0 +1,517 @@
+"""Each row of the error table, answered as RFC 9457 problem+json with
+field-level detail; and no failed request leaves a row or an audit event behind."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from werkzeug.routing import AnyConverter, IntegerConverter
+
+from omd_gov.agreements import guards, hooks
+from omd_gov.db import db, transaction
+from omd_gov.errors import Unprocessable
+from tests.factories import Account, Factory, agreement_payload
+from tests.integration.conftest import World
+
+COUNTED = (
+    "agreements",
+    "agreement_parties",
+    "agreement_data_assets",
+    "agreement_signatures",
+    "documents",
+    "audit_events",
+    "cooperations",
+    "organizations",
+)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body: dict[str, Any] = response.json
+    assert body["status"] == status
+    assert body["type"].startswith("https://") and body["title"] and body["detail"]
+    assert isinstance(body["errors"], list)
+    return body
+
+
+def counts() -> dict[str, Any]:
+    """Row counts and the chain head, read on a fresh connection (never a stale snapshot)."""
+    with db.engine.connect() as connection:
+        out: dict[str, Any] = {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in COUNTED
+        }
+        out["head"] = connection.execute(text("SELECT seq, hash FROM audit_chain_head")).first()
+    return out
+
+
+def url(agreement_id: int, suffix: str = "") -> str:
+    return f"/api/v1/agreements/{agreement_id}{suffix}"
+
+
+# --- 401 -------------------------------------------------------------------
+
+
+def _api_urls(app: Any) -> list[tuple[str, str]]:
+    """Every (method, url) of the API, with placeholder path arguments."""
+    adapter = app.url_map.bind("localhost")
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        values: dict[str, Any] = {}
+        for name, converter in rule._converters.items():
+            if isinstance(converter, IntegerConverter):
+                values[name] = 1
+            elif isinstance(converter, AnyConverter):
+                values[name] = sorted(converter.items)[0]
+            else:
+                values[name] = "x"
+        built = adapter.build(rule.endpoint, values)
+        out += [(m, built) for m in sorted(rule.methods or ()) if m not in ("HEAD", "OPTIONS")]
+    return out
+
+
+# Routes that calendar apps fetch with a secret of their own in the URL, not a bearer token.
+OWN_SECRET_ROUTES = frozenset({"/api/v1/calendar.ics"})
+
+
+def test_every_api_route_needs_a_token(app: Any, client: Any) -> None:
+    routes = _api_urls(app)
+    assert len(routes) >= 15
+    for method, route in routes:
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}):
+            response = client.open(route, method=method, headers=headers, json={})
+            if route in OWN_SECRET_ROUTES:
+                assert response.status_code in (401, 403, 404), route
+                continue
+            body = assert_problem(response, 401)
+            assert body["title"] == "Unauthorized", (method, route)
+            assert "Bearer" in response.headers.get("WWW-Authenticate", ""), (method, route)
+
+
+def test_inactive_users_are_refused(world: World, factory: Factory) -> None:
+    assert world.api.as_(world.legal).get("/api/v1/agreements").status_code == 200
+    user = factory.get_user(world.legal)
+    with transaction(factory.session):
+        user.active = False
+    assert_problem(world.api.as_(world.legal).get("/api/v1/agreements"), 401)
+
+
+def test_demo_tokens_work_only_in_demo_mode(
+    app: Any, world: World, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = factory.user("legal_officer", world.city, token="demo-legal-test")
+    assert demo.token == "demo-legal-test"
+    assert_problem(world.api.as_(demo).get("/api/v1/agreements"), 401)
+    monkeypatch.setitem(app.config, "OMD_DEMO", True)
+    assert world.api.as_(demo).get("/api/v1/agreements").status_code == 200
+
+
+# --- 403 -------------------------------------------------------------------
+
+
+def test_roles_are_enforced_on_the_server(world: World) -> None:
+    created = world.create_agreement()
+    before = counts()
+    refused: list[tuple[Account, str, str, dict[str, Any]]] = [
+        (world.sign_partner, "post", "/api/v1/agreements", {"json": {}}),
+        (world.auditor, "post", "/api/v1/organizations", {"json": {}}),
+        (world.legal, "post", "/api/v1/cooperations", {"json": {"title": "x"}}),
+        (world.sign_city, "get", "/api/v1/audit/verify", {}),
+        (world.legal, "patch", url(created["id"]), {"json": {"title": "x"}, "headers": {}}),
+    ]
+    for account, method, route, kwargs in refused:
+        response = getattr(world.api.as_(account), method)(route, **kwargs)
+        assert_problem(response, 403)
+    for account, trigger in [
+        (world.transparency, "submit"),
+        (world.auditor, "submit"),
+        (world.legal, "submit"),
+        (world.sign_city, "submit"),
+    ]:
+        body = assert_problem(world.fire(created["id"], account, trigger, "x"), 403)
+        assert "submit" not in body["allowed_triggers"]
+    assert counts() == before
+
+
+# --- 404 -------------------------------------------------------------------
+
+
+def test_unknown_ids_answer_404(world: World) -> None:
+    office = world.api.as_(world.legal)
+    for route in (
+        url(999999),
+        url(999999, "/events"),
+        "/api/v1/cooperations/999999",
+        "/api/v1/organizations/999999",
+    ):
+        assert_problem(office.get(route), 404)
+    assert_problem(world.fire(999999, world.legal, "approve"), 404)
+    patch = world.api.as_(world.data_officer).patch(
+        url(999999), json={"title": "x"}, headers={"If-Match": '"1"'}
+    )
+    assert_problem(patch, 404)
+
+
+def test_a_hidden_agreement_looks_exactly_like_a_missing_one(world: World) -> None:
+    created = world.create_agreement()
+    outsider = world.api.as_(world.sign_outsider)
+    hidden = assert_problem(outsider.get(url(created["id"])), 404)
+    missing = assert_problem(outsider.get(url(created["id"] + 1000)), 404)
+    assert hidden["detail"] == missing["detail"].replace(
+        str(created["id"] + 1000), str(created["id"])
+    )
+    assert {k: v for k, v in hidden.items() if k != "detail"} == {
+        k: v for k, v in missing.items() if k != "detail"
+    }
+
+
+# --- 409 -------------------------------------------------------------------
+
+
+def test_an_illegal_trigger_lists_the_callers_allowed_triggers(world: World) -> None:
+    created = world.create_agreement()
+    before = counts()
+    as_legal = assert_problem(world.fire(created["id"], world.legal, "approve"), 409)
+    assert as_legal["allowed_triggers"] == ["withdraw"] and as_legal["state"] == "draft"
+    as_officer = assert_problem(world.fire(created["id"], world.data_officer, "sign"), 409)
+    assert as_officer["allowed_triggers"] == ["submit", "withdraw"]
+    assert counts() == before
+
+
+def test_an_unknown_trigger_is_422_and_lists_the_allowed_ones(world: World) -> None:
+    created = world.create_agreement()
+    for trigger in ("launch", "expire", "supersede"):  # system triggers are not for callers
+        body = assert_problem(world.fire(created["id"], world.data_officer, trigger), 422)
+        assert body["errors"][0]["field"] == "trigger"
+        assert body["allowed_triggers"] == ["submit", "withdraw"]
+
+
+def test_only_drafts_can_be_edited(world: World) -> None:
+    created = world.create_agreement()
+    world.to_state(created["id"], "legal_review")
+    current = world.api.as_(world.data_officer).get(url(created["id"]))
+    before = counts()
+    response = world.api.as_(world.data_officer).patch(
+        url(created["id"]), json={"title": "late"}, headers={"If-Match": current.headers["ETag"]}
+    )
+    assert assert_problem(response, 409)["state"] == "legal_review"
+    assert counts() == before
+
+
+def _lock_waiters() -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+
+
+def test_a_concurrent_write_is_a_clean_409(
+    app: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first submit pauses inside its transaction (after its state change and
+    audit event); a second submit of the same version races it and must get 409."""
+    agreement_id = world.create_agreement()["id"]
+    first_inside, release, second_loaded = threading.Event(), threading.Event(), threading.Event()
+
+    def pause_first(_session: Any, _step: Any) -> None:
+        if threading.current_thread().name == "first":
+            first_inside.set()
+            assert release.wait(10)
+
+    real_unmet = guards.unmet_conditions
+
+    def note_second(*args: Any) -> Any:
+        if threading.current_thread().name == "second":
+            second_loaded.set()
+        return real_unmet(*args)
+
+    monkeypatch.setattr(hooks, "_HOOKS", [*hooks._HOOKS, pause_first])
+    monkeypatch.setattr(guards, "unmet_conditions", note_second)
+    results: dict[str, Any] = {}
+
+    def submit() -> None:
+        results[threading.current_thread().name] = app.test_client().post(
+            url(agreement_id, "/transitions"),
+            headers=world.data_officer.headers,
+            json={"trigger": "submit"},
+        )
+
+    first = threading.Thread(target=submit, name="first")
+    first.start()
+    assert first_inside.wait(10)
+    second = threading.Thread(target=submit, name="second")
+    second.start()
+    postgres = db.engine.dialect.name == "postgresql"
+    deadline = time.monotonic() + 10
+    # PostgreSQL: the second waits on the row lock; SQLite: it has read the old version.
+    while not (_lock_waiters() if postgres else second_loaded.is_set()):
+        assert time.monotonic() < deadline, "the second request never reached the race"
+        time.sleep(0.01)
+    release.set()
+    first.join(10)
+    second.join(10)
+
+    assert results["first"].status_code == 200, results["first"].json
+    body = assert_problem(results["second"], 409)
+    if postgres:  # the row lock serialised them: the second sees the new state
+        assert body["type"].endswith("illegal-trigger") and body["state"] == "legal_review"
+    else:  # the second read a snapshot that the first overwrote
+        assert body["type"].endswith("concurrent-write")
+    # The test's requests share one session (the factory's app context): end its
+    # read snapshot so that SQLite shows what the threads committed.
+    db.session.rollback()
+    agreement = world.api.as_(world.legal).get(url(agreement_id)).json
+    assert (agreement["state"], agreement["version"]) == ("legal_review", 2)
+    events = world.api.as_(world.auditor).get(url(agreement_id, "/events")).json
+    assert [e["action"] for e in events if e["action"] in ("create", "submit")] == [
+        "create",
+        "submit",
+    ]
+
+
+# --- 412 / 428 ---------------------------------------------------------------
+
+
+def test_if_match_protects_edits(world: World) -> None:
+    created = world.create_agreement()
+    officer = world.api.as_(world.data_officer)
+    first = officer.get(url(created["id"]))
+    etag = first.headers["ETag"]
+    assert etag == f'"{first.json["version"]}"'
+
+    before = counts()
+    missing = assert_problem(officer.patch(url(created["id"]), json={"title": "A"}), 428)
+    assert "If-Match" in missing["detail"]
+    garbage = officer.patch(url(created["id"]), json={"title": "A"}, headers={"If-Match": "*x"})
+    assert_problem(garbage, 412)
+    assert counts() == before
+
+    ok = officer.patch(url(created["id"]), json={"title": "A"}, headers={"If-Match": etag})
+    assert ok.status_code == 200 and ok.json["title"] == "A"
+    assert ok.headers["ETag"] != etag
+
+    stale = officer.patch(url(created["id"]), json={"title": "B"}, headers={"If-Match": etag})
+    body = assert_problem(stale, 412)
+    assert body["current_etag"] == ok.headers["ETag"]
+    weak = officer.patch(
+        url(created["id"]), json={"title": "C"}, headers={"If-Match": "W/" + ok.headers["ETag"]}
+    )
+    assert weak.status_code == 200
+    assert officer.get(url(created["id"])).json["title"] == "C"
+
+
+# --- 400 / 422: request shape --------------------------------------------------
+
+
+def test_malformed_json_is_400_with_detail(world: World) -> None:
+    created = world.create_agreement()
+    before = counts()
+    officer = world.api.as_(world.data_officer)
+    for route, send in (
+        ("/api/v1/agreements", officer.post),
+        (url(created["id"], "/transitions"), officer.post),
+        (f"/api/v1/cooperations/{world.cooperation_id}/canvas", officer.put),
+    ):
+        response = send(route, data='{"title": ', headers={"Content-Type": "application/json"})
+        body = assert_problem(response, 400)
+        assert "JSON" in body["detail"] and body["errors"][0]["message"] == body["detail"]
+    assert counts() == before
+
+
+def test_wrong_types_name_each_field(world: World) -> None:
+    before = counts()
+    response = world.api.as_(world.data_officer).post(
+        "/api/v1/agreements",
+        json={
+            "cooperation_id": "one",
+            "title": 5,
+            "purpose": ["x"],
+            "sharing_model": "P2P",
+            "parties": [{"organization_id": "city", "role": "owner", "signs": "maybe"}],
+            "data_assets": "all of them",
+            "gdpr": {"retention": "two years", "transfers_outside_eea": "no idea"},
+            "start_date": "2026-13-45",
+        },
+    )
+    body = assert_problem(response, 422)
+    fields = {e["field"] for e in body["errors"]}
+    assert fields == {
+        "cooperation_id",
+        "title",
+        "purpose",
+        "sharing_model",
+        "parties.0.organization_id",
+        "parties.0.role",
+        "parties.0.signs",
+        "data_assets",
+        "gdpr.retention",
+        "gdpr.transfers_outside_eea",
+        "start_date",
+    }
+    assert all(e["message"] for e in body["errors"])
+    assert counts() == before
+
+
+def test_wrong_query_parameters_name_each_field(world: World) -> None:
+    response = world.api.as_(world.legal).get(
+        "/api/v1/agreements?page=first&per_page=1000&state=lost&organization_id=x"
+    )
+    body = assert_problem(response, 422)
+    assert {e["field"] for e in body["errors"]} == {"page", "per_page", "state", "organization_id"}
+
+
+def test_a_json_body_that_is_not_an_object(world: World) -> None:
+    response = world.api.as_(world.data_officer).post("/api/v1/agreements", json=[1, 2])
+    assert assert_problem(response, 422)["errors"]
+
+
+def test_unknown_fields_are_refused_top_level_and_nested(world: World) -> None:
+    created = world.create_agreement()
+    officer = world.api.as_(world.data_officer)
+    payload = {
+        "cooperation_id": world.cooperation_id,
+        "title": "t",
+        "purpose": "p",
+        "sharing_model": "B2G",
+        "titel": "typo",
+        "parties": [{"organization_id": world.city, "role": "controller", "colour": "red"}],
+        "data_assets": [
+            {"name": "n", "standard": "CSV", "delivery": "batch", "size": 3},
+        ],
+        "gdpr": {"lawful_basis": "consent", "legal_basis": "consent"},
+    }
+    before = counts()
+    body = assert_problem(officer.post("/api/v1/agreements", json=payload), 422)
+    assert {(e["field"], e["message"]) for e in body["errors"]} == {
+        ("titel", "Unknown field."),
+        ("parties.0.colour", "Unknown field."),
+        ("data_assets.0.size", "Unknown field."),
+        ("gdpr.legal_basis", "Unknown field."),
+    }
+    etag = {"If-Match": f'"{created["version"]}"'}
+    patch = officer.patch(url(created["id"]), json={"cooperation_id": 2}, headers=etag)
+    assert {e["field"] for e in assert_problem(patch, 422)["errors"]} == {"cooperation_id"}
+    fire = officer.post(url(created["id"], "/transitions"), json={"trigger": "submit", "x": 1})
+    assert {e["field"] for e in assert_problem(fire, 422)["errors"]} == {"x"}
+    org = officer.post(
+        "/api/v1/organizations",
+        json={"name": "N", "kind": "company", "country": "PT", "tax_id": "1", "vat": "x"},
+    )
+    assert {e["field"] for e in assert_problem(org, 422)["errors"]} == {"vat"}
+    assert counts() == before
+
+
+# --- 422: guards ---------------------------------------------------------------
+
+
+def test_a_guard_failure_lists_every_reason(world: World) -> None:
+    payload = world_payload(
+        world,
+        parties=[{"organization_id": world.city, "role": "controller", "signs": True}],
+        gdpr={"special_categories": ["health"], "transfers_outside_eea": True},
+        end_date=None,
+    )
+    created = world.api.as_(world.data_officer).post("/api/v1/agreements", json=payload).json
+    before = counts()
+    body = assert_problem(world.fire(created["id"], world.data_officer, "submit"), 422)
+    assert body["type"].endswith("guard-failed")
+    assert {e["field"] for e in body["errors"]} == {
+        "end_date",
+        "parties",
+        "gdpr.lawful_basis",
+        "gdpr.dpia",
+        "gdpr.retention",
+        "gdpr.personal_data_categories",
+        "gdpr.data_subject_categories",
+        "gdpr.art9_condition",
+        "gdpr.transfer_mechanism",
+    }
+    assert all(e["message"] and e["code"] for e in body["errors"])
+    assert str(len(body["errors"])) in body["detail"]
+    assert counts() == before
+    assert world.api.as_(world.legal).get(url(created["id"])).json["state"] == "draft"
+
+
+def test_a_missing_reason_is_a_field_error(world: World) -> None:
+    created = world.create_agreement()
+    body = assert_problem(world.fire(created["id"], world.data_officer, "withdraw", "  "), 422)
+    assert body["errors"] == [
+        {"code": "comment_required", "field": "comment", "message": body["errors"][0]["message"]}
+    ]
+
+
+# --- nothing half-written ------------------------------------------------------
+
+
+def test_a_failing_side_effect_rolls_back_the_transition_and_its_event(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = world.create_agreement()
+
+    def refuse(_session: Any, step: Any) -> None:
+        assert step.to_state == "legal_review"  # runs after the state change and the event
+        raise Unprocessable("a side effect failed", [{"field": None, "message": "boom"}])
+
+    monkeypatch.setattr(hooks, "_HOOKS", [*hooks._HOOKS, refuse])
+    before = counts()
+    assert_problem(world.fire(created["id"], world.data_officer, "submit"), 422)
+    assert counts() == before
+    monkeypatch.setattr(hooks, "_HOOKS", [h for h in hooks._HOOKS if h is not refuse])
+    after = world.api.as_(world.legal).get(url(created["id"])).json
+    assert (after["state"], after["version"], after["submitted_by_id"]) == ("draft", 1, None)
+    verify = world.api.as_(world.auditor).get("/api/v1/audit/verify").json
+    assert verify["ok"] is True
+
+
+def test_a_refused_create_leaves_no_rows(world: World) -> None:
+    officer = world.api.as_(world.data_officer)
+    before = counts()
+    parties = [
+        {"organization_id": world.city, "role": "controller"},
+        {"organization_id": 987654, "role": "processor"},
+    ]
+    body = assert_problem(
+        officer.post("/api/v1/agreements", json=world_payload(world, parties=parties)), 422
+    )
+    assert body["errors"][0]["field"] == "parties.organization_id"
+    duplicate = [parties[0], parties[0]]
+    response = officer.post("/api/v1/agreements", json=world_payload(world, parties=duplicate))
+    assert_problem(response, 422)
+    unknown_cooperation = world_payload(world, cooperation_id=987654)
+    response = officer.post("/api/v1/agreements", json=unknown_cooperation)
+    assert assert_problem(response, 422)["errors"][0]["field"] == "cooperation_id"
+    assert counts() == before
+
+
+def test_a_refused_edit_changes_nothing(world: World) -> None:
+    created = world.create_agreement()
+    before = counts()
+    twice = [{"organization_id": world.city, "role": "controller"}] * 2
+    response = world.api.as_(world.data_officer).patch(
+        url(created["id"]),
+        json={"title": "new", "parties": twice},
+        headers={"If-Match": f'"{created["version"]}"'},
+    )
+    assert_problem(response, 422)
+    assert counts() == before
+    after = world.api.as_(world.legal).get(url(created["id"])).json
+    assert (after["title"], after["version"]) == (created["title"], created["version"])
+    assert len(after["parties"]) == 3
+
+
+def world_payload(
+    world: World, parties: list[dict[str, Any]] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    payload = agreement_payload(world.cooperation_id, parties or world.parties())
+    payload.update(overrides)
+    return payload

@@ -1,0 +1,272 @@
+"""Every guard on transient rows (no database, no Flask), and that a guard
+reports all unmet conditions at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from omd_gov.agreements import guards, lifecycle
+from omd_gov.agreements.guards import GuardContext
+from omd_gov.agreements.models import Agreement, DataAsset, Party, Signature
+from omd_gov.cooperations.canvas import SECTION_KEYS
+from omd_gov.cooperations.models import Cooperation
+
+OWNER, SUBMITTER, OTHER = 1, 2, 3
+CITY, PARTNER, NON_SIGNER, OUTSIDER = 10, 20, 30, 40
+
+
+def _gdpr(**overrides: Any) -> dict[str, Any]:
+    gdpr = {
+        "lawful_basis": "public_task",
+        "personal_data_categories": ["meter readings"],
+        "data_subject_categories": ["residents"],
+        "special_categories": [],
+        "art9_condition": None,
+        "dpia": "done",
+        "dpia_reference": "DPIA-1",
+        "retention": "P2Y",
+        "transfers_outside_eea": False,
+        "transfer_mechanism": None,
+    }
+    gdpr.update(overrides)
+    return gdpr
+
+
+def _agreement(*, personal: bool = True, **overrides: Any) -> Agreement:
+    """A transient agreement that meets every submit condition."""
+    agreement = Agreement(
+        state="draft",
+        title="Energy data",
+        purpose="Plan the energy transition",
+        start_date=date(2026, 1, 1),
+        end_date=date(2027, 12, 31),
+        owner_id=OWNER,
+        submitted_by_id=SUBMITTER,
+        gdpr=_gdpr(),
+    )
+    agreement.cooperation = Cooperation(canvas={key: "text" for key in SECTION_KEYS})
+    agreement.parties = [
+        Party(id=1, organization_id=CITY, role="controller", signs=True),
+        Party(id=2, organization_id=PARTNER, role="processor", signs=True),
+        Party(id=3, organization_id=NON_SIGNER, role="data_recipient", signs=False),
+    ]
+    agreement.data_assets = [
+        DataAsset(name="Readings", standard="NGSI-LD", delivery="online", personal_data=personal)
+    ]
+    for name, value in overrides.items():
+        setattr(agreement, name, value)
+    return agreement
+
+
+def _ctx(**overrides: Any) -> GuardContext:
+    values: dict[str, Any] = {"user_id": OTHER, "role": "legal_officer", "organization_id": CITY}
+    values.update(overrides)
+    return GuardContext(**values)
+
+
+def _fields(problems: list[guards.Problem]) -> set[tuple[str, str | None]]:
+    return {(p.code, p.field) for p in problems}
+
+
+def test_a_complete_agreement_passes_submit() -> None:
+    assert guards.submit_guard(_agreement(), _ctx()) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"title": "  "}, ("missing_field", "title")),
+        ({"purpose": ""}, ("missing_field", "purpose")),
+        ({"start_date": None}, ("missing_field", "end_date")),
+        ({"end_date": None}, ("missing_field", "end_date")),
+        ({"end_date": date(2025, 12, 31)}, ("invalid_dates", "end_date")),
+        ({"end_date": date(2026, 1, 1)}, ("invalid_dates", "end_date")),
+        ({"data_assets": []}, ("missing_field", "data_assets")),
+        ({"cooperation": None}, ("canvas_incomplete", "cooperation.canvas")),
+    ],
+)
+def test_submit_required_fields(overrides: dict[str, Any], expected: tuple[str, str]) -> None:
+    problems = guards.submit_guard(_agreement(**overrides), _ctx())
+    assert _fields(problems) == {expected}
+    assert all(p.message for p in problems)
+
+
+def test_submit_needs_two_parties_and_one_signer() -> None:
+    one = _agreement()
+    one.parties = [Party(id=1, organization_id=CITY, role="controller", signs=True)]
+    assert [p.message for p in guards.submit_guard(one, _ctx())] == [
+        "an agreement needs at least two parties"
+    ]
+    nobody_signs = _agreement()
+    for party in nobody_signs.parties:
+        party.signs = False
+    assert [p.message for p in guards.submit_guard(nobody_signs, _ctx())] == [
+        "at least one party must sign"
+    ]
+
+
+def test_submit_names_every_missing_canvas_section() -> None:
+    agreement = _agreement()
+    assert agreement.cooperation is not None
+    agreement.cooperation.canvas = {
+        key: "text" for key in SECTION_KEYS if key not in ("context", "resources")
+    } | {"added_value": "   "}
+    (problem,) = guards.submit_guard(agreement, _ctx())
+    assert problem.code == "canvas_incomplete"
+    for key in ("context", "resources", "added_value"):
+        assert key in problem.message
+    assert "governance_model" not in problem.message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "lawful_basis",
+        "dpia",
+        "retention",
+        "personal_data_categories",
+        "data_subject_categories",
+    ],
+)
+def test_gdpr_checklist_when_personal_data_is_shared(key: str) -> None:
+    agreement = _agreement(gdpr=_gdpr(**{key: None}))
+    assert _fields(guards.submit_guard(agreement, _ctx())) == {("gdpr", f"gdpr.{key}")}
+
+
+def test_gdpr_checklist_is_not_needed_without_personal_data() -> None:
+    assert guards.submit_guard(_agreement(personal=False, gdpr={}), _ctx()) == []
+
+
+def test_a_completed_dpia_needs_its_reference() -> None:
+    done = _agreement(gdpr=_gdpr(dpia="done", dpia_reference=None))
+    assert _fields(guards.submit_guard(done, _ctx())) == {("gdpr", "gdpr.dpia_reference")}
+    not_required = _agreement(gdpr=_gdpr(dpia="not_required", dpia_reference=None))
+    assert guards.submit_guard(not_required, _ctx()) == []
+
+
+def test_art9_data_needs_an_art9_condition() -> None:
+    health = _agreement(gdpr=_gdpr(special_categories=["health"]))
+    (problem,) = guards.submit_guard(health, _ctx())
+    assert problem.field == "gdpr.art9_condition" and "Art. 9" in problem.message
+    ok = _agreement(gdpr=_gdpr(special_categories=["health"], art9_condition="Art. 9(2)(g)"))
+    assert guards.submit_guard(ok, _ctx()) == []
+
+
+def test_transfers_outside_the_eea_need_a_mechanism() -> None:
+    transfer = _agreement(gdpr=_gdpr(transfers_outside_eea=True))
+    assert _fields(guards.submit_guard(transfer, _ctx())) == {("gdpr", "gdpr.transfer_mechanism")}
+    ok = _agreement(gdpr=_gdpr(transfers_outside_eea=True, transfer_mechanism="SCCs"))
+    assert guards.submit_guard(ok, _ctx()) == []
+
+
+def test_submit_reports_every_unmet_condition_together() -> None:
+    agreement = _agreement(
+        title="",
+        purpose=" ",
+        end_date=date(2025, 1, 1),
+        cooperation=Cooperation(canvas={}),
+        gdpr={"special_categories": ["health"], "transfers_outside_eea": True, "dpia": "done"},
+    )
+    agreement.parties = [Party(id=1, organization_id=CITY, role="controller", signs=False)]
+    problems = guards.submit_guard(agreement, _ctx())
+    assert _fields(problems) == {
+        ("missing_field", "title"),
+        ("missing_field", "purpose"),
+        ("invalid_dates", "end_date"),
+        ("parties", "parties"),
+        ("canvas_incomplete", "cooperation.canvas"),
+        ("gdpr", "gdpr.lawful_basis"),
+        ("gdpr", "gdpr.retention"),
+        ("gdpr", "gdpr.personal_data_categories"),
+        ("gdpr", "gdpr.data_subject_categories"),
+        ("gdpr", "gdpr.dpia_reference"),
+        ("gdpr", "gdpr.art9_condition"),
+        ("gdpr", "gdpr.transfer_mechanism"),
+    }
+    assert len([p for p in problems if p.code == "parties"]) == 2  # two parties AND a signer
+    assert len(problems) == 13
+
+
+@pytest.mark.parametrize(
+    ("user_id", "reasons"),
+    [(OTHER, 0), (SUBMITTER, 1), (OWNER, 1), (None, 0)],
+)
+def test_four_eyes(user_id: int | None, reasons: int) -> None:
+    problems = guards.approve_guard(_agreement(), _ctx(user_id=user_id))
+    assert len(problems) == reasons
+    assert all(p.code == "four_eyes" for p in problems)
+
+
+def test_four_eyes_reports_submitter_and_drafter_together() -> None:
+    agreement = _agreement(owner_id=OTHER, submitted_by_id=OTHER)
+    problems = guards.approve_guard(agreement, _ctx(user_id=OTHER))
+    assert len(problems) == 2
+    assert {"submitted" in p.message or "drafted" in p.message for p in problems} == {True}
+
+
+def test_send_for_signature_needs_a_document() -> None:
+    (problem,) = guards.send_for_signature_guard(_agreement(), _ctx(document_ready=False))
+    assert problem.code == "document"
+    assert guards.send_for_signature_guard(_agreement(), _ctx(document_ready=True)) == []
+
+
+@pytest.mark.parametrize(
+    ("organization_id", "code"),
+    [
+        (CITY, None),
+        (PARTNER, None),
+        (NON_SIGNER, "signatory"),
+        (OUTSIDER, "signatory"),
+        (None, "signatory"),
+    ],
+)
+def test_only_a_signing_partys_signatory_signs(organization_id: int | None, code: str) -> None:
+    agreement = _agreement(state="signing")
+    problems = guards.sign_guard(agreement, _ctx(role="signatory", organization_id=organization_id))
+    assert [p.code for p in problems] == ([code] if code else [])
+
+
+def test_one_live_signature_per_party() -> None:
+    agreement = _agreement(state="signing")
+    agreement.signatures = [Signature(party_id=1)]
+    city, partner = _ctx(organization_id=CITY), _ctx(organization_id=PARTNER)
+    assert [p.code for p in guards.sign_guard(agreement, city)] == ["already_signed"]
+    assert guards.sign_guard(agreement, partner) == []
+    agreement.signatures[0].voided_at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert guards.sign_guard(agreement, city) == []  # a declined round's signature is void
+
+
+def test_decline_reports_signatory_and_reason_together() -> None:
+    agreement = _agreement(state="signing")
+    problems = guards.decline_guard(agreement, _ctx(organization_id=OUTSIDER, comment=" "))
+    assert _fields(problems) == {("signatory", None), ("comment_required", "comment")}
+    assert guards.decline_guard(agreement, _ctx(organization_id=PARTNER, comment="no")) == []
+
+
+@pytest.mark.parametrize("trigger", ["request_changes", "terminate", "withdraw", "decline"])
+@pytest.mark.parametrize("comment", ["", "   \n"])
+def test_a_reason_is_required(trigger: str, comment: str) -> None:
+    agreement = _agreement(state="signing")
+    problems = guards.unmet_conditions(agreement, trigger, _ctx(comment=comment))
+    assert ("comment_required", "comment") in _fields(problems)
+    given = guards.unmet_conditions(agreement, trigger, _ctx(comment="because"))
+    assert ("comment_required", "comment") not in _fields(given)
+
+
+def test_every_user_trigger_has_a_guard_and_system_triggers_none() -> None:
+    user_triggers = set(lifecycle.TRIGGERS) - lifecycle.SYSTEM_TRIGGERS
+    assert set(guards.GUARDS) == user_triggers
+    for trigger in lifecycle.SYSTEM_TRIGGERS:
+        assert guards.unmet_conditions(_agreement(title=""), trigger, _ctx()) == []
+
+
+def test_problems_render_with_code_message_and_field() -> None:
+    (problem,) = guards.unmet_conditions(_agreement(), "terminate", _ctx())
+    assert problem.as_dict() == {
+        "code": "comment_required",
+        "message": "a reason for termination is required",
+        "field": "comment",
+    }
