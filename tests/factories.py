@@ -6,13 +6,14 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from flask import has_app_context
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.chain import Actor
 from omd_gov.auth.models import User
 from omd_gov.auth.services import create_user
 from omd_gov.cooperations.canvas import SECTION_KEYS
-from omd_gov.db import transaction
+from omd_gov.db import db, transaction
 from omd_gov.organizations.models import Organization
 
 _counter = itertools.count(1)
@@ -93,17 +94,28 @@ class ApiClient:
         headers.update(extra or {})
         return headers
 
+    def _send(self, method: str, url: str, headers: dict[str, str] | None, **kw: Any) -> Any:
+        # A test holding an app context (the ``factory`` fixture) makes Flask
+        # reuse it, and its session, for every request: start each request
+        # from a fresh transaction, as a real request would.
+        if has_app_context():
+            db.session.rollback()
+        return getattr(self.client, method)(url, headers=self._headers(headers), **kw)
+
     def get(self, url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
-        return self.client.get(url, headers=self._headers(headers), **kw)
+        return self._send("get", url, headers, **kw)
 
     def post(self, url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
-        return self.client.post(url, headers=self._headers(headers), **kw)
+        return self._send("post", url, headers, **kw)
 
     def put(self, url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
-        return self.client.put(url, headers=self._headers(headers), **kw)
+        return self._send("put", url, headers, **kw)
 
     def patch(self, url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
-        return self.client.patch(url, headers=self._headers(headers), **kw)
+        return self._send("patch", url, headers, **kw)
+
+    def delete(self, url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self._send("delete", url, headers, **kw)
 
 
 def agreement_payload(
