@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every benchmark in bench/ (`make bench`). One line per benchmark at the
+# bottom: add yours there. A failing benchmark does not stop the others; the
+# script exits non-zero if any failed. Results land in bench/results/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+failed=()
+
+# wrk (Debian package) drives the HTTP benchmarks from a second process.
+ensure_wrk() {
+    command -v wrk >/dev/null 2>&1 && return 0
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+        $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
+}
+
+bench() {
+    echo "== $*"
+    "$@" || failed+=("$*")
+}
+
+ensure_wrk || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1; }
+
+bench "$PY" -m bench.api_bench
+# Add further benchmarks below, one line each.
+bench "$PY" -m bench.documents_bench
+
+if [ ${#failed[@]} -ne 0 ]; then
+    printf 'failed benchmark: %s\n' "${failed[@]}" >&2
+    exit 1
+fi
