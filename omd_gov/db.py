@@ -34,7 +34,9 @@ class _SQLAlchemy(SQLAlchemy):
     session: Session  # type: ignore[assignment]
 
 
-db = _SQLAlchemy(model_class=Base)
+# Each request or task has its own session, removed at the end; expiring on
+# commit would only make the response re-read what was just written.
+db = _SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utcnow() -> datetime:
