@@ -21,6 +21,7 @@ from omd_gov.auth.services import create_user
 from omd_gov.cooperations import services as cooperations
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.db import transaction
+from omd_gov.documents.services import generate_for
 from omd_gov.organizations.models import Organization
 
 ORGANIZATIONS = (
@@ -217,4 +218,6 @@ def _step(session: Session, agreement: Agreement, step: str, users: dict[str, Us
     user = users[who] if who else users.get(role) or users["legal_officer"]
     if trigger in ("send_for_signature", "terminate"):
         user = users["legal_officer"]
+    if trigger == "send_for_signature":  # it freezes the DSA of the current version
+        generate_for(session, _actor(user), agreement, "package", "en")
     services.transition(session, user, _actor(user), agreement, trigger, reasons.get(trigger, ""))

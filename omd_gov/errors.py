@@ -74,12 +74,17 @@ def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Re
     return response
 
 
+# APIFlask nests validation errors under the request location; the field
+# path is what a client needs.
+REQUEST_LOCATIONS = ("json", "query", "form", "files", "form_and_files", "headers")
+
+
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     """Turn marshmallow's nested error dict into a flat list of field errors."""
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
-            if key in ("json", "query", "form", "files", "headers") and not prefix:
+            if key in REQUEST_LOCATIONS and not prefix:
                 out += _flatten(value, "")
             else:
                 out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))

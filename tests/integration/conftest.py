@@ -48,6 +48,14 @@ class World:
             json={"trigger": trigger, "comment": comment},
         )
 
+    def generate_dsa(self, agreement_id: int, language: str = "en") -> dict[str, Any]:
+        response = self.api.as_(self.legal).post(
+            f"/api/v1/agreements/{agreement_id}/documents",
+            json={"kind": "dsa", "language": language},
+        )
+        assert response.status_code == 201, response.json
+        return dict(response.json["items"][0])
+
     def to_state(self, agreement_id: int, state: str) -> None:
         """Walk an agreement along the happy path up to ``state``."""
         path = [
@@ -59,6 +67,8 @@ class World:
         ]
         reached = {"legal_review": 1, "approved": 2, "signing": 3, "active": 5}[state]
         for trigger, account in path[:reached]:
+            if trigger == "send_for_signature":  # it freezes the current version's DSA
+                self.generate_dsa(agreement_id)
             response = self.fire(agreement_id, account, trigger)
             assert response.status_code == 200, response.json
 

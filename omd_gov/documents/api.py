@@ -1,0 +1,190 @@
+"""/api/v1: agreement documents and the template registry."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import Response, send_file, url_for
+
+from omd_gov.auth.models import Role
+from omd_gov.auth.security import auth, current_actor, current_user, roles_required
+from omd_gov.db import db, utcnow
+from omd_gov.documents import registry, services
+from omd_gov.documents.models import Document
+from omd_gov.documents.schemas import (
+    ContentQuery,
+    DocumentList,
+    DocumentRequestIn,
+    TemplateOut,
+    TemplateUploadIn,
+    VerifyOut,
+)
+from omd_gov.errors import Forbidden
+
+bp = APIBlueprint("documents", __name__, tag="Documents")
+
+MIMETYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+DOCUMENTS = "/agreements/<int:agreement_id>/documents"
+
+
+def document_view(document: Document) -> dict[str, Any]:
+    """A document's metadata, with its PDF state and links."""
+    ids: dict[str, Any] = {"agreement_id": document.agreement_id, "document_id": document.id}
+    content = "documents.get_content"
+    return {
+        **{column: getattr(document, column) for column in _COLUMNS},
+        "filename": document.filename(),
+        "created_by": document.created_by.name if document.created_by else "system",
+        "pdf": {
+            "status": document.pdf_status,
+            "sha256": document.pdf_sha256,
+            "created_at": document.pdf_created_at,
+            "error": document.pdf_error,
+        },
+        "links": {
+            "docx": url_for(content, **ids, format="docx"),
+            "pdf": url_for(content, **ids, format="pdf"),
+            "verify": url_for("documents.verify_document", **ids),
+        },
+    }
+
+
+_COLUMNS = (
+    "id",
+    "agreement_id",
+    "agreement_version",
+    "kind",
+    "language",
+    "template_name",
+    "template_version",
+    "package_id",
+    "sha256",
+    "size_bytes",
+    "frozen_at",
+    "created_at",
+    "created_by_id",
+)
+
+
+@bp.post(DOCUMENTS)
+@bp.auth_required(auth)
+@roles_required(Role.DATA_OFFICER, Role.LEGAL_OFFICER)
+@bp.input(DocumentRequestIn, arg_name="data")
+@bp.output(DocumentList, status_code=201)
+@bp.doc(
+    responses={409: "The agreement changed meanwhile", 422: "No annex applies; a render failed"}
+)
+def generate_documents(agreement_id: int, data: dict[str, Any]) -> Any:
+    """Generate a document, or the whole package (DSA, applicable GDPR annexes, canvas)."""
+    user = current_user()
+    language = data["language"] or user.language
+    documents = services.generate(
+        db.session, user, current_actor(), agreement_id, data["kind"], language
+    )
+    return {
+        "items": [document_view(document) for document in documents],
+        "package_id": documents[0].package_id,
+    }
+
+
+@bp.get(DOCUMENTS)
+@bp.auth_required(auth)
+@bp.output(DocumentList)
+def list_documents(agreement_id: int) -> Any:
+    documents = services.list_documents(db.session, current_user(), agreement_id)
+    return {"items": [document_view(document) for document in documents]}
+
+
+@bp.get(f"{DOCUMENTS}/<int:document_id>/content")
+@bp.auth_required(auth)
+@bp.input(ContentQuery, location="query", arg_name="query")
+@bp.doc(
+    responses={
+        200: "The file (.docx or PDF) as an attachment",
+        409: "The stored file no longer matches its sha256",
+        503: "PDF conversion failed (the reason is in the problem)",
+    }
+)
+def get_content(agreement_id: int, document_id: int, query: dict[str, Any]) -> Response:
+    fmt = query["format"]
+    document = services.get_document(db.session, current_user(), agreement_id, document_id)
+    data = services.content(db.session, document, fmt)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=MIMETYPES[fmt],
+        as_attachment=True,
+        download_name=document.filename(fmt),
+        etag=False,
+    )
+    response.set_etag(document.sha256 if fmt == "docx" else str(document.pdf_sha256))
+    response.headers["X-Content-SHA256"] = response.get_etag()[0]
+    return response
+
+
+@bp.get(f"{DOCUMENTS}/<int:document_id>/verify")
+@bp.auth_required(auth)
+@bp.output(VerifyOut)
+def verify_document(agreement_id: int, document_id: int) -> Any:
+    """Recompute the stored file's sha256 and say whether it matches the record."""
+    document = services.get_document(db.session, current_user(), agreement_id, document_id)
+    check = services.verify_file(document.storage_key, document.sha256)
+    pdf = None
+    if document.pdf_storage_key:
+        pdf = services.verify_file(document.pdf_storage_key, document.pdf_sha256)
+    return {
+        "document_id": document.id,
+        **check,
+        "frozen": document.frozen_at is not None,
+        "signed_document": document.sha256 == document.agreement.frozen_sha256,
+        "pdf": pdf,
+        "checked_at": utcnow(),
+    }
+
+
+def _office_only() -> None:
+    if not current_user().is_office:
+        raise Forbidden("templates are for office staff")
+
+
+@bp.get("/templates")
+@bp.auth_required(auth)
+@bp.output(TemplateOut(many=True))
+def list_templates() -> Any:
+    """The newest version of every template (built-in and uploaded)."""
+    _office_only()
+    return registry.list_templates(db.session)
+
+
+@bp.get("/templates/<name>/versions")
+@bp.auth_required(auth)
+@bp.output(TemplateOut(many=True))
+def list_versions(name: str) -> Any:
+    _office_only()
+    return registry.versions(db.session, name)
+
+
+@bp.post("/templates")
+@bp.auth_required(auth)
+@roles_required()
+@bp.input(TemplateUploadIn, location="form_and_files", arg_name="data")
+@bp.output(TemplateOut, status_code=201)
+@bp.doc(responses={413: "The request is over MAX_CONTENT_LENGTH", 422: "The template is refused"})
+def upload_template(data: dict[str, Any]) -> Any:
+    """Upload a new template version (admin). Every refusal says what is wrong."""
+    upload = data["file"]
+    limit = registry.package_limits().max_bytes
+    content = upload.read(limit + 1)  # one byte more is enough to know it is too big
+    return registry.upload(
+        db.session,
+        current_actor(),
+        data=content,
+        filename=upload.filename or "",
+        name=data["name"],
+        kind=data["kind"],
+        language=data["language"],
+    )

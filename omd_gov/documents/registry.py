@@ -1,0 +1,251 @@
+"""The template registry: built-in templates and admins' uploads, all versioned.
+
+Built-ins come from ``agreement_templates/manifest.json`` (``OMD_TEMPLATES_DIR``)
+and are registered lazily, the first time anything needs a template, in one
+cheap query per call. A manifest version that is not yet registered (and not
+already passed by an upload of the same name) is added as a new version.
+
+The template used for a kind and language is the one registered most
+recently, so an admin's upload takes effect at once and a later release of
+the built-ins takes over again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from omd_gov.audit.chain import Actor, append_event
+from omd_gov.db import transaction
+from omd_gov.documents.context import CONTEXT_VARIABLES, sample_context
+from omd_gov.documents.models import TemplateVersion
+from omd_gov.documents.rendering import Limits
+from omd_gov.documents.storage import get_storage, sha256_hex
+from omd_gov.documents.validation import PackageLimits, check_template, reject
+from omd_gov.errors import NotFound, Unprocessable
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    kind: str
+    language: str
+    version: int
+    path: Path
+    variables: tuple[str, ...]
+
+
+_manifest_cache: dict[tuple[str, float], tuple[Builtin, ...]] = {}
+
+
+def render_limits() -> Limits:
+    config = current_app.config
+    return Limits(timeout=config["OMD_RENDER_TIMEOUT"], memory_mb=config["OMD_RENDER_MEMORY_MB"])
+
+
+def package_limits() -> PackageLimits:
+    config = current_app.config
+    return PackageLimits(
+        max_bytes=config["OMD_TEMPLATE_MAX_BYTES"],
+        max_unzipped_bytes=config["OMD_TEMPLATE_MAX_UNZIPPED_BYTES"],
+        max_entries=config["OMD_TEMPLATE_MAX_ENTRIES"],
+    )
+
+
+def builtins() -> tuple[Builtin, ...]:
+    """The manifest's entries (re-read only when the file changes)."""
+    manifest = Path(current_app.config["OMD_TEMPLATES_DIR"]) / "manifest.json"
+    if not manifest.is_file():
+        return ()
+    key = (str(manifest), manifest.stat().st_mtime)
+    if key not in _manifest_cache:
+        if len(_manifest_cache) > 16:  # old mtimes: the file changed since
+            _manifest_cache.clear()
+        entries = json.loads(manifest.read_text(encoding="utf-8"))["templates"]
+        _manifest_cache[key] = tuple(
+            Builtin(
+                name=entry["name"],
+                kind=entry["kind"],
+                language=entry["language"],
+                version=int(entry["version"]),
+                path=manifest.parent / entry["file"],
+                variables=tuple(entry.get("variables", ())),
+            )
+            for entry in entries
+        )
+    return _manifest_cache[key]
+
+
+def ensure_builtins(session: Session, *, commit: bool = True) -> None:
+    """Register the manifest's templates that the database does not have yet
+    (in their own transaction, or in the caller's when ``commit`` is false)."""
+    wanted = builtins()
+    if not wanted:
+        return
+    rows = session.execute(
+        select(
+            TemplateVersion.name, TemplateVersion.language, func.max(TemplateVersion.version)
+        ).group_by(TemplateVersion.name, TemplateVersion.language)
+    ).all()
+    newest = {(name, language): version for name, language, version in rows}
+    missing = [b for b in wanted if newest.get((b.name, b.language), 0) < b.version]
+    if not missing:
+        return
+    if not commit:
+        for builtin in missing:
+            _register_builtin(session, builtin)
+        return
+    try:
+        with transaction(session):
+            for builtin in missing:
+                _register_builtin(session, builtin)
+    except IntegrityError:
+        pass  # another process registered them first: theirs are identical
+
+
+def _register_builtin(session: Session, builtin: Builtin) -> None:
+    data = builtin.path.read_bytes()
+    row = TemplateVersion(
+        name=builtin.name,
+        kind=builtin.kind,
+        language=builtin.language,
+        version=builtin.version,
+        sha256=sha256_hex(data),
+        storage_key=get_storage().put(data, ".docx"),
+        size_bytes=len(data),
+        source="builtin",
+        filename=builtin.path.name,
+        variables=list(builtin.variables),
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, Actor.system("api"), row, "register_builtin_template")
+
+
+def _audit(session: Session, actor: Actor, row: TemplateVersion, action: str) -> None:
+    append_event(
+        session,
+        actor,
+        entity_type="template",
+        entity_id=row.id,
+        agreement_id=None,
+        action=action,
+        changes={
+            "name": row.name,
+            "kind": row.kind,
+            "language": row.language,
+            "version": row.version,
+            "sha256": row.sha256,
+            "source": row.source,
+        },
+    )
+
+
+def current_template(session: Session, kind: str, language: str) -> TemplateVersion:
+    row = session.execute(
+        select(TemplateVersion)
+        .where(TemplateVersion.kind == kind, TemplateVersion.language == language)
+        .order_by(TemplateVersion.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        raise Unprocessable(
+            f"there is no {kind} template in language '{language}'",
+            [{"field": "language", "message": f"no {kind} template for '{language}'"}],
+        )
+    return row
+
+
+def list_templates(session: Session) -> list[TemplateVersion]:
+    """The newest version of every template name and language."""
+    ensure_builtins(session)
+    newest = (
+        select(func.max(TemplateVersion.id))
+        .group_by(TemplateVersion.name, TemplateVersion.language)
+        .scalar_subquery()
+    )
+    statement = select(TemplateVersion).where(TemplateVersion.id.in_(newest))
+    return list(session.execute(statement.order_by(TemplateVersion.name)).scalars())
+
+
+def versions(session: Session, name: str) -> list[TemplateVersion]:
+    ensure_builtins(session)
+    rows = session.execute(
+        select(TemplateVersion)
+        .where(TemplateVersion.name == name)
+        .order_by(TemplateVersion.language, TemplateVersion.version.desc())
+    ).scalars()
+    found = list(rows)
+    if not found:
+        raise NotFound(f"template {name!r} not found")
+    return found
+
+
+def upload(
+    session: Session,
+    actor: Actor,
+    *,
+    data: bytes,
+    filename: str,
+    name: str,
+    kind: str,
+    language: str,
+) -> TemplateVersion:
+    """Check an admin's upload and register it as the next version of ``name``."""
+    ensure_builtins(session)
+    previous = versions_or_empty(session, name)
+    _check_family(previous, name, kind, language)
+    variables = check_template(
+        data, package_limits(), render_limits(), CONTEXT_VARIABLES, sample_context(language)
+    )
+    digest = sha256_hex(data)
+    same = next((row for row in previous if row.sha256 == digest), None)
+    if same is not None:
+        raise reject("duplicate", f"this file is already {name} version {same.version}")
+    with transaction(session):
+        row = TemplateVersion(
+            name=name,
+            kind=kind,
+            language=language,
+            version=max((row.version for row in previous), default=0) + 1,
+            sha256=digest,
+            storage_key=get_storage().put(data, ".docx"),
+            size_bytes=len(data),
+            source="upload",
+            filename=filename[:255],
+            variables=variables,
+            uploaded_by_id=actor.user_id,
+        )
+        session.add(row)
+        session.flush()
+        _audit(session, actor, row, "upload_template")
+    return row
+
+
+def versions_or_empty(session: Session, name: str) -> list[TemplateVersion]:
+    statement = select(TemplateVersion).where(TemplateVersion.name == name)
+    return list(session.execute(statement).scalars())
+
+
+def _check_family(previous: list[TemplateVersion], name: str, kind: str, language: str) -> None:
+    if not NAME_PATTERN.match(name):
+        raise Unprocessable(
+            "a template name is 1-100 lower-case letters, digits, '_' or '-'",
+            [{"field": "name", "message": "use lower-case letters, digits, '_' or '-'"}],
+        )
+    other = next((r for r in previous if (r.kind, r.language) != (kind, language)), None)
+    if other is not None:
+        raise Unprocessable(
+            f"template {name!r} is a {other.kind} template in '{other.language}'; "
+            "upload under another name for another kind or language",
+            [{"field": "name", "message": f"{name!r} is {other.kind}/{other.language}"}],
+        )

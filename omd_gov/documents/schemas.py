@@ -1,0 +1,91 @@
+"""Request and response shapes for documents and templates."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, File, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
+
+from omd_gov.documents.models import LANGUAGES, TEMPLATE_KINDS
+from omd_gov.documents.services import REQUEST_KINDS
+
+
+class DocumentRequestIn(Schema):
+    kind = String(required=True, validate=OneOf(REQUEST_KINDS))
+    # Defaults to the caller's own language.
+    language = String(load_default=None, validate=OneOf(LANGUAGES))
+
+
+class ContentQuery(Schema):
+    format = String(load_default="docx", validate=OneOf(("docx", "pdf")))
+
+
+class PdfOut(Schema):
+    status = String(metadata={"description": "ready, failed or not_converted"})
+    sha256 = String()
+    created_at = DateTime()
+    error = String()
+
+
+class DocumentOut(Schema):
+    id = Integer()
+    agreement_id = Integer()
+    agreement_version = Integer()
+    kind = String()
+    language = String()
+    template_name = String()
+    template_version = Integer()
+    package_id = String()
+    sha256 = String()
+    size_bytes = Integer()
+    filename = String()
+    frozen_at = DateTime()
+    created_at = DateTime()
+    created_by_id = Integer()
+    created_by = String()
+    pdf = Nested(PdfOut)
+    links = Nested(Schema.from_dict({"docx": String(), "pdf": String(), "verify": String()})())
+
+
+class DocumentList(Schema):
+    items = List(Nested(DocumentOut))
+    package_id = String()
+
+
+class FileCheckOut(Schema):
+    sha256_recorded = String()
+    sha256_actual = String()
+    matches = Boolean()
+    problem = String()
+
+
+class VerifyOut(FileCheckOut):
+    document_id = Integer()
+    frozen = Boolean()
+    signed_document = Boolean(
+        metadata={"description": "whether this is the frozen document the parties sign"}
+    )
+    pdf = Nested(FileCheckOut, allow_none=True)
+    checked_at = DateTime()
+
+
+class TemplateUploadIn(Schema):
+    file = File(required=True)
+    name = String(required=True, validate=Length(1, 100))
+    kind = String(required=True, validate=OneOf(TEMPLATE_KINDS))
+    language = String(required=True, validate=OneOf(LANGUAGES))
+
+
+class TemplateOut(Schema):
+    id = Integer()
+    name = String()
+    kind = String()
+    language = String()
+    version = Integer()
+    sha256 = String()
+    size_bytes = Integer()
+    source = String(metadata={"description": "builtin or upload"})
+    filename = String()
+    variables = List(String())
+    uploaded_by_id = Integer()
+    created_at = DateTime()

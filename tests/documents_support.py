@@ -1,0 +1,105 @@
+"""Helpers for the document tests: small real .docx templates built with
+python-docx, hostile variants of them, and a fixture that installs a set of
+small built-in templates (so most tests render in milliseconds, not seconds)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document as WordDocument
+
+LANGUAGES = ("en", "es", "pt")
+SMALL_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "dsa": (
+        "DSA {{ agreement.reference }}: {{ agreement.title }}",
+        "{% for party in parties %}Party: {{ party.name }} ({{ party.role_label }})\n{% endfor %}",
+        "{% for asset in data_assets %}Asset: {{ asset.name }} / {{ asset.standard }}{% endfor %}",
+        "Purpose: {{ agreement.purpose }}",
+        "Signed for {% for p in signing_parties %}{{ p.name }}; {% endfor %}",
+    ),
+    "annex_art28": (
+        "Art. 28 annex for {{ agreement.reference }}",
+        "Processors: {% for p in processors %}{{ p.name }}{% endfor %}",
+    ),
+    "annex_art26": (
+        "Art. 26 arrangement for {{ agreement.reference }}",
+        "Joint: {% for p in joint_controllers %}{{ p.name }}; {% endfor %}",
+    ),
+    "canvas": (
+        "Canvas of {{ cooperation.title }}, stage {{ cooperation.stage_label }}",
+        "{% for group in cooperation.groups %}{% for s in group.sections %}"
+        "{{ s.title }}: {{ s.text }}\n{% endfor %}{% endfor %}",
+    ),
+}
+
+
+def docx_bytes(*paragraphs: str, header: str | None = None) -> bytes:
+    document = WordDocument()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if header is not None:
+        document.sections[0].header.paragraphs[0].text = header
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def docx_text(data: bytes) -> str:
+    """Every paragraph, table cell, header and footer of a .docx, one per line."""
+    document = WordDocument(io.BytesIO(data))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [cell.text for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        lines += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    return "\n".join(lines)
+
+
+def rewrite_part(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
+    """A copy of the package with one part changed."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, change(content) if info.filename == name else content)
+    return out.getvalue()
+
+
+def write_templates(folder: Path, version: int = 1) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for kind, paragraphs in SMALL_TEMPLATES.items():
+        for language in LANGUAGES:
+            name = f"{kind}_{language}"
+            header = f"[{language}] {{{{ agreement.reference }}}}"
+            (folder / f"{name}.docx").write_bytes(docx_bytes(*paragraphs, header=header))
+            entries.append(
+                {"name": name, "kind": kind, "language": language, "version": version,
+                 "file": f"{name}.docx"}
+            )  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps({"templates": entries}))
+    return folder
+
+
+@pytest.fixture
+def small_templates(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Use the small templates above as the built-ins for this test."""
+    folder = write_templates(tmp_path / "templates")
+    monkeypatch.setitem(app.config, "OMD_TEMPLATES_DIR", str(folder))
+    yield folder
+
+
+def upload(api: Any, account: Any, data: bytes, **fields: str) -> Any:
+    form = {"name": "custom_dsa_en", "kind": "dsa", "language": "en", **fields}
+    form_data: dict[str, Any] = dict(form)
+    form_data["file"] = (io.BytesIO(data), "template.docx")
+    return api.as_(account).post(
+        "/api/v1/templates", data=form_data, content_type="multipart/form-data"
+    )
