@@ -20,6 +20,10 @@ BLUEPRINT_MODULES = (
     "omd_gov.cooperations.api",
     "omd_gov.agreements.api",
     "omd_gov.audit.api",
+    "omd_gov.deadlines.api",
+    "omd_gov.deadlines.calendar_api",
+    "omd_gov.notifications.api",
+    "omd_gov.documents.api",
 )
 
 

@@ -25,8 +25,39 @@ def load_config(instance_path: Path | None = None) -> dict[str, Any]:
         "OMD_DEMO": _env("OMD_DEMO", "0") == "1",
         "OMD_BROKER_URL": _env("OMD_BROKER_URL", f"filesystem://{instance / 'broker'}"),
         "OMD_STORAGE_DIR": _env("OMD_STORAGE_DIR", str(instance / "storage")),
+        # Documents (docs/DOCUMENTS.md): template limits, render and PDF time limits.
+        "OMD_TEMPLATE_MAX_BYTES": int(_env("OMD_TEMPLATE_MAX_BYTES", str(4 * 1024 * 1024))),
+        "OMD_TEMPLATE_MAX_UNZIPPED_BYTES": int(_env("OMD_TEMPLATE_MAX_UNZIPPED_BYTES", "50000000")),
+        "OMD_TEMPLATE_MAX_ENTRIES": int(_env("OMD_TEMPLATE_MAX_ENTRIES", "500")),
+        "OMD_RENDER_TIMEOUT": float(_env("OMD_RENDER_TIMEOUT", "30")),
+        "OMD_RENDER_MEMORY_MB": int(_env("OMD_RENDER_MEMORY_MB", "1024")),
+        "OMD_PDF_TIMEOUT": float(_env("OMD_PDF_TIMEOUT", "120")),
+        "OMD_SOFFICE": _env("OMD_SOFFICE", "soffice"),
+        "OMD_TEMPLATES_DIR": _env(
+            "OMD_TEMPLATES_DIR", str(Path(__file__).parent.parent / "agreement_templates")
+        ),
         "OMD_PUBLIC_URL": _env("OMD_PUBLIC_URL", "http://127.0.0.1:8000"),
         "OMD_REFERENCE_PREFIX": _env("OMD_REFERENCE_PREFIX", "OMD"),
+        # Deadlines, reminders, notifications (docs/DEADLINES.md, docs/OPERATIONS.md)
+        "OMD_CALENDAR_COUNTRY": _env("OMD_CALENDAR_COUNTRY", "PT"),
+        "OMD_CALENDAR_SUBDIV": _env("OMD_CALENDAR_SUBDIV", "13"),  # 13 = Porto
+        "OMD_TIMEZONE": _env("OMD_TIMEZONE", "Europe/Lisbon"),
+        "OMD_REMINDER_HOUR": int(_env("OMD_REMINDER_HOUR", "9")),
+        "OMD_SWEEP_SECONDS": float(_env("OMD_SWEEP_SECONDS", "300")),
+        "OMD_SWEEP_BATCH": int(_env("OMD_SWEEP_BATCH", "1000")),
+        "OMD_SMTP_URL": _env("OMD_SMTP_URL", ""),  # empty: e-mails are only logged
+        "OMD_SMTP_TIMEOUT": float(_env("OMD_SMTP_TIMEOUT", "30")),
+        "OMD_MAIL_FROM": _env("OMD_MAIL_FROM", "omd-gov <no-reply@omd-gov.localhost>"),
+        "OMD_WEBHOOK_TIMEOUT": float(_env("OMD_WEBHOOK_TIMEOUT", "10")),
+        "OMD_CELERY_QUEUE": _env("OMD_CELERY_QUEUE", "omd"),
+        "OMD_TASK_MAX_RETRIES": int(_env("OMD_TASK_MAX_RETRIES", "5")),
+        "OMD_RETRY_BACKOFF_SECONDS": float(_env("OMD_RETRY_BACKOFF_SECONDS", "10")),
+        "OMD_RETRY_BACKOFF_MAX_SECONDS": float(_env("OMD_RETRY_BACKOFF_MAX_SECONDS", "600")),
+        "OMD_DELIVERY_LEASE_SECONDS": float(_env("OMD_DELIVERY_LEASE_SECONDS", "300")),
+        "OMD_FAILED_RETRY_SECONDS": float(_env("OMD_FAILED_RETRY_SECONDS", "900")),
+        "OMD_BROKER_VISIBILITY_TIMEOUT": int(_env("OMD_BROKER_VISIBILITY_TIMEOUT", "43200")),
+        "OMD_BROKER_POLL_SECONDS": float(_env("OMD_BROKER_POLL_SECONDS", "0.25")),
+        "OMD_BROKER_KEY_PREFIX": _env("OMD_BROKER_KEY_PREFIX", ""),
         "MAX_CONTENT_LENGTH": int(_env("OMD_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         # APIFlask / OpenAPI
         "OPENAPI_VERSION": "3.1.0",

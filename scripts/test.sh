@@ -4,6 +4,29 @@
 set -euo pipefail
 BIN=.venv/bin
 export OMD_TEST_PG_URL="${OMD_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+# Brokers: the reminder tests run a real worker on each of the embedded filesystem
+# transport, Redis and RabbitMQ (unique queue and key prefix per test); an
+# unreachable broker fails those tests, it never skips them.
+export OMD_TEST_REDIS_URL="${OMD_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
+export OMD_TEST_AMQP_URL="${OMD_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672//}"
+$BIN/python - <<'PY' || { echo "error: the brokers above are required (bash scripts/start-services.sh)" >&2; exit 1; }
+import os, sys
+import redis
+from kombu import Connection
+down = []
+try:
+    redis.Redis.from_url(os.environ["OMD_TEST_REDIS_URL"], socket_connect_timeout=3).ping()
+except Exception as error:
+    down.append(f"Redis at {os.environ['OMD_TEST_REDIS_URL']}: {error}")
+try:
+    with Connection(os.environ["OMD_TEST_AMQP_URL"], connect_timeout=3) as connection:
+        connection.ensure_connection(max_retries=1)
+except Exception as error:
+    down.append(f"RabbitMQ at {os.environ['OMD_TEST_AMQP_URL']}: {error}")
+for line in down:
+    print(f"error: {line}", file=sys.stderr)
+sys.exit(1 if down else 0)
+PY
 
 echo "== tests on SQLite (embedded default)"
 OMD_TEST_DATABASE_URL= $BIN/pytest -p no:cacheprovider "$@"

@@ -24,6 +24,7 @@ from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction
+from omd_gov.deadlines.queries import agreement_deadlines
 from omd_gov.errors import Forbidden, PreconditionFailed, PreconditionRequired
 
 bp = APIBlueprint("agreements", __name__, tag="Agreements")
@@ -36,6 +37,7 @@ def etag(agreement: Agreement) -> str:
 def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str, str]]:
     body = AgreementOut().dump(agreement)
     body["allowed_triggers"] = services.allowed_triggers(agreement, current_user())
+    body["deadlines"] = agreement_deadlines(db.session, current_user(), agreement)
     return body, status, {"ETag": etag(agreement)}
 
 

@@ -1,0 +1,302 @@
+"""Reminder throughput benchmark (issue 4): reminders delivered per second to
+a local SMTP server by 2 worker processes on Redis, on PostgreSQL.
+
+Each round seeds N due reminders (one recipient each), runs the sweep, and
+times until the N-th e-mail reaches the SMTP server (aiosmtpd, in this
+process): sweep -> claim task -> notification + delivery -> deliver task ->
+SMTP. The baseline, in the same run and interleaved with it, sends the same
+number of messages (built by ``omd_gov.notifications.mailer``) straight to
+the same server from 2 threads: no broker, no database.
+
+    .venv/bin/python -m bench.reminder_bench          # about 1 minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import psycopg
+
+from bench.api_seed import psycopg_url, recreate_database
+from omd_gov import create_app
+from omd_gov.db import db
+from omd_gov.deadlines.sweep import sweep
+from omd_gov.migrate import upgrade
+from omd_gov.notifications import mailer
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+AGREEMENTS = 500
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
+    parser.add_argument("--database", default="omd_bench_reminders")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--reminders", type=int, default=500, help="per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (prefork)")
+    return parser.parse_args()
+
+
+class Counter:
+    """The SMTP server's handler: counts accepted messages."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, _server: Any, _session: Any, _envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+    def wait_for(self, target: int, timeout: float = 300) -> None:
+        end = time.monotonic() + timeout
+        while self.count < target:
+            if time.monotonic() > end:
+                raise TimeoutError(f"{self.count}/{target} messages after {timeout}s")
+            time.sleep(0.005)
+
+
+def _reference_rows(app: Any, users: int = 10) -> None:
+    from omd_gov.agreements.models import Agreement
+    from omd_gov.auth.models import User
+    from omd_gov.cooperations.models import Cooperation
+    from omd_gov.organizations.models import Organization
+
+    with app.app_context():
+        org = Organization(name="Bench City", kind="municipality", country="PT", tax_id="1")
+        db.session.add(org)
+        db.session.flush()
+        people = [
+            User(
+                email=f"legal{n}@bench.example",
+                name=f"Legal {n}",
+                role="legal_officer",
+                language=("en", "es", "pt")[n % 3],
+                organization_id=org.id,
+                token_hash=uuid.uuid4().hex,
+            )
+            for n in range(users)
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        cooperation = Cooperation(title="Bench", description="", owner_id=people[0].id)
+        db.session.add(cooperation)
+        db.session.flush()
+        db.session.add_all(
+            Agreement(
+                reference=f"BENCH-{n}",
+                title="Bench agreement",
+                purpose="bench",
+                sharing_model="B2G",
+                cooperation_id=cooperation.id,
+                owner_id=people[0].id,
+            )
+            for n in range(AGREEMENTS)  # spread, as real reminders are
+        )
+        db.session.commit()
+
+
+def _seed_due(url: str, count: int) -> None:
+    """``count`` open deadlines, each with one due start notice to one user."""
+    with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
+        conn.execute(
+            """WITH users AS (SELECT array_agg(id ORDER BY id) AS ids FROM users),
+            made AS (
+              INSERT INTO deadlines (agreement_id, kind, assignee_id, starts_on, due_on, status,
+                                     revision, opened_at, created_at)
+              SELECT (SELECT min(id) FROM agreements) + mod(g, %(agreements)s::int), 'legal_review',
+                     ids[1 + mod(g, array_length(ids, 1))], current_date, current_date + 14,
+                     'open', 1, now(), now()
+              FROM users, generate_series(1, %(count)s::int) AS g
+              RETURNING id)
+            INSERT INTO reminders (deadline_id, kind, step, scheduled_for, status, created_at)
+            SELECT id, 'start', 'start.r1', now() - interval '1 minute', 'scheduled', now()
+            FROM made""",
+            {"count": count, "agreements": AGREEMENTS},
+        )
+
+
+def _start_workers(app: Any, args: argparse.Namespace, smtp_url: str, instance: str) -> Any:
+    env = dict(os.environ)
+    env.update(
+        OMD_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        OMD_BROKER_URL=args.redis,
+        OMD_CELERY_QUEUE=app.config["OMD_CELERY_QUEUE"],
+        OMD_BROKER_KEY_PREFIX=app.config["OMD_BROKER_KEY_PREFIX"],
+        OMD_SMTP_URL=smtp_url,
+        OMD_SECRET_KEY="bench",
+        OMD_INSTANCE_DIR=instance,
+    )
+    log = Path(instance) / "worker.log"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "celery_worker",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(args.workers),
+        "-Q",
+        app.config["OMD_CELERY_QUEUE"],
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel",
+        os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
+        "-n",
+        f"bench-{uuid.uuid4().hex[:6]}@%h",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+    time.sleep(6)  # imports + pool start; a warm-up round follows anyway
+    if process.poll() is not None:
+        raise RuntimeError(log.read_text()[-3000:])
+    return process
+
+
+def _pipeline_round(app: Any, url: str, counter: Counter, count: int) -> float:
+    _seed_due(url, count)
+    target = counter.count + count
+    start = time.perf_counter()
+    with app.app_context():
+        sweep(db.session, app.config)
+    try:
+        counter.wait_for(target)
+    except TimeoutError:
+        with psycopg.connect(psycopg_url(url)) as conn:
+            states = conn.execute(
+                "SELECT status, count(*), max(last_error) FROM deliveries GROUP BY status"
+            ).fetchall()
+        raise TimeoutError(f"deliveries by status: {states}") from None
+    return count / (time.perf_counter() - start)
+
+
+def _baseline_round(app: Any, port: int, counter: Counter, count: int) -> float:
+    settings = mailer.parse_smtp_url(f"smtp://127.0.0.1:{port}")
+    note = SimpleNamespace(
+        id=0,
+        subject="Bench",
+        body="Hello\n\nOpen: https://x/agreements/1",
+        link="https://x/agreements/1",
+        language="en",
+        topic="legal_review.start",
+    )
+    message = mailer.build_message(note, "Legal", "legal0@bench.example", app.config, "BENCH-1")
+    target = counter.count + count
+
+    def send(share: int) -> None:
+        for _ in range(share):
+            mailer.send(message, settings)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=send, args=(count // 2,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counter.wait_for(target - count % 2)
+    return (count - count % 2) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    from aiosmtpd.controller import Controller
+
+    args = parse_args()
+    url = args.server.rstrip("/") + "/" + args.database
+    recreate_database(url)
+    queue = f"omd-bench-{uuid.uuid4().hex[:8]}"
+    instance = os.environ.get("BENCH_INSTANCE") or tempfile.mkdtemp(prefix="omd-bench-")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "OMD_BROKER_URL": args.redis,
+            "OMD_CELERY_QUEUE": queue,
+            "OMD_BROKER_KEY_PREFIX": f"{queue}:",
+        }
+    )
+    upgrade(app)
+    _reference_rows(app)
+    counter = Counter()
+    port = _free_port()
+    smtp = Controller(counter, hostname="127.0.0.1", port=port)
+    smtp.start()
+    workers = None
+    try:
+        workers = _start_workers(app, args, f"smtp://127.0.0.1:{port}", instance)
+        _pipeline_round(app, url, counter, 50)  # warm-up: connections, imports, plans
+        pipeline, baseline = [], []
+        for _ in range(args.rounds):
+            baseline.append(_baseline_round(app, port, counter, args.reminders))
+            pipeline.append(_pipeline_round(app, url, counter, args.reminders))
+            print(f"baseline {baseline[-1]:.0f} msg/s, reminders {pipeline[-1]:.0f}/s", flush=True)
+        _report(args, statistics.median(pipeline), statistics.median(baseline))
+    finally:
+        if workers is not None:
+            workers.terminate()
+            workers.wait(30)
+        smtp.stop()
+        _drop_queue(args.redis, queue)
+        with app.app_context():
+            db.engine.dispose()
+        recreate_database(url, drop_only=True)
+
+
+def _report(args: argparse.Namespace, pipeline: float, baseline: float) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "reminders_per_round": args.reminders,
+        "workers": args.workers,
+        "rounds": args.rounds,
+        "reminders_per_second": pipeline,
+        "bare_smtp_per_second": baseline,
+        "ratio": pipeline / baseline,
+    }
+    (RESULTS / "reminder_bench.json").write_text(json.dumps(figures, indent=2))
+    print("\n| workers | reminders/round | reminders/s (median) | bare SMTP msg/s | ratio |")
+    print("|---:|---:|---:|---:|---:|")
+    print(
+        f"| {args.workers} | {args.reminders} | {pipeline:.0f} | {baseline:.0f} | "
+        f"{pipeline / baseline:.2f}x |"
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _drop_queue(url: str, queue: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{queue}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Deadlines on the office's business-day calendar."""

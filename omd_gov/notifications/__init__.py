@@ -1,0 +1,1 @@
+"""Notifications: in-app, e-mail over SMTP and signed webhooks, delivered at most once per claim."""

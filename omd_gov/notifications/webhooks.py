@@ -1,0 +1,70 @@
+"""Signed webhooks: POST a JSON event to an organisation's endpoint.
+
+The receiver verifies ``X-OMD-Signature: t=<unix time>,v1=<hex>`` where
+``v1 = HMAC-SHA256(secret, "<t>.<raw body>")``, rejects stale ``t`` (replays),
+and may deduplicate on ``X-OMD-Delivery`` (stable across retries).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+from typing import Any
+
+from omd_gov.db import utcnow
+from omd_gov.notifications.mailer import PermanentError, TransientError
+
+SIGNATURE_HEADER = "X-OMD-Signature"
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
+    """What a receiver does (and what the tests use)."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(fields["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+def post(url: str, secret: str, event: dict[str, Any], delivery_id: int, timeout: float) -> None:
+    """POST the signed event. Raises TransientError (network, 5xx, 408, 429)
+    or PermanentError (other 4xx)."""
+    body = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
+    timestamp = int(utcnow().timestamp())
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "omd-gov-webhooks/1",
+            "X-OMD-Event": str(event.get("type", "")),
+            "X-OMD-Delivery": str(delivery_id),
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            response.read(1024)
+    except urllib.error.HTTPError as error:
+        if 400 <= error.code < 500 and error.code not in (408, 429):
+            raise PermanentError(f"webhook answered HTTP {error.code}") from error
+        raise TransientError(f"webhook answered HTTP {error.code}") from error
+    except (OSError, ValueError) as error:
+        raise TransientError(f"{type(error).__name__}: {error}") from error

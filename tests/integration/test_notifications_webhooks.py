@@ -1,0 +1,128 @@
+"""Signed webhooks per organisation: admin API, and delivery to a real HTTP
+endpoint through a real worker."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from omd_gov.db import db
+from omd_gov.notifications.models import Delivery
+from omd_gov.notifications.webhooks import SIGNATURE_HEADER, verify
+from tests.integration.conftest import World
+from tests.integration.test_reminders_harness import advance, on_broker, settle, worker_thread
+
+
+@contextmanager
+def endpoint(status: int = 204) -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/omd", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_webhook_admin_api(world: World) -> None:
+    api = world.api
+    body = {"organization_id": world.partner, "url": "https://partner.example/hooks"}
+    assert api.as_(world.legal).post("/api/v1/webhooks", json=body).status_code == 403
+    created = api.as_(world.admin).post("/api/v1/webhooks", json=body)
+    assert created.status_code == 201 and created.json["secret"].startswith("whsec_")
+    assert api.as_(world.admin).post("/api/v1/webhooks", json=body).status_code == 409
+    listed = api.as_(world.admin).get("/api/v1/webhooks").json
+    assert [hook["url"] for hook in listed] == [body["url"]] and "secret" not in listed[0]
+    for bad in ({"organization_id": world.partner, "url": "ftp://x"}, {"url": "https://x"}):
+        assert api.as_(world.admin).post("/api/v1/webhooks", json=bad).status_code == 422
+    missing = {"organization_id": 99999, "url": "https://x.example"}
+    assert api.as_(world.admin).post("/api/v1/webhooks", json=missing).status_code == 404
+    url = f"/api/v1/webhooks/{created.json['id']}"
+    assert api.as_(world.admin).delete(url).status_code == 204
+    assert api.as_(world.admin).delete(url).status_code == 404
+    again = api.as_(world.admin).post("/api/v1/webhooks", json=body)
+    assert again.status_code == 201 and again.json["secret"] != created.json["secret"]
+
+
+def test_signature_reminders_reach_the_partners_webhook_signed(
+    app: Any, world: World, tmp_path: Path
+) -> None:
+    agreement = world.create_agreement()
+    with (
+        endpoint() as (url, received),
+        on_broker(app, "filesystem", tmp_path, OMD_SMTP_URL="") as celery,
+        worker_thread(celery),
+    ):
+        secret = (
+            world.api.as_(world.admin)
+            .post("/api/v1/webhooks", json={"organization_id": world.partner, "url": url})
+            .json["secret"]
+        )
+        advance(
+            world,
+            agreement["id"],
+            *[
+                ("submit", world.data_officer),
+                ("approve", world.legal),
+                ("send_for_signature", world.legal),
+            ],
+        )
+        settle(app)
+    assert len(received) == 1  # only the partner registered a webhook
+    headers, body = received[0]
+    assert verify(secret, headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
+    assert not verify("whsec_other", headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
+    event = json.loads(body)
+    assert event["type"] == "deadline.start" and headers["x-omd-event"] == "deadline.start"
+    assert event["agreement"]["reference"] == agreement["reference"]
+    assert event["deadline"]["kind"] == "signature"
+    delivery = db.session.execute(
+        select(Delivery).where(Delivery.channel == "webhook")
+    ).scalar_one()
+    assert headers["x-omd-delivery"] == str(delivery.id) and delivery.status == "sent"
+
+
+def test_a_webhook_answering_410_is_rejected_for_good(
+    app: Any, world: World, tmp_path: Path
+) -> None:
+    agreement = world.create_agreement()
+    with (
+        endpoint(status=410) as (url, received),
+        on_broker(app, "filesystem", tmp_path, OMD_SMTP_URL="") as celery,
+        worker_thread(celery),
+    ):
+        world.api.as_(world.admin).post(
+            "/api/v1/webhooks", json={"organization_id": world.city, "url": url}
+        )
+        advance(world, agreement["id"], ("submit", world.data_officer))
+        settle(app)
+    assert len(received) == 1
+    delivery = db.session.execute(
+        select(Delivery).where(Delivery.channel == "webhook")
+    ).scalar_one()
+    assert delivery.status == "rejected" and "410" in (delivery.last_error or "")
+    failures = world.api.as_(world.admin).get("/api/v1/notifications/failures").json
+    assert [(f["channel"], f["permanent"], f["recipient"]) for f in failures] == [
+        ("webhook", True, url)
+    ]

@@ -1,0 +1,87 @@
+"""Notice texts, HTML escaping, retry backoff, SMTP URLs and webhook signatures."""
+
+from __future__ import annotations
+
+import pytest
+
+from omd_gov.notifications.mailer import parse_smtp_url
+from omd_gov.notifications.messages import render, render_html
+from omd_gov.notifications.services import backoff
+from omd_gov.notifications.webhooks import sign, verify
+
+PARAMS = {
+    "reference": "OMD-2026-0001",
+    "title": 'Energy & <b>"pilot"</b>',
+    "due_on": "2026-06-17",
+    "days": 7,
+    "link": "http://omd.example/agreements/1",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "subject_start", "phrase"),
+    [
+        ("en", "[OMD-2026-0001] Reminder: legal review", "Open the agreement:"),
+        ("es", "[OMD-2026-0001] Recordatorio: revisión jurídica", "Abrir el acuerdo:"),
+        ("pt", "[OMD-2026-0001] Lembrete: revisão jurídica", "Abrir o acordo:"),
+    ],
+)
+def test_reminders_in_each_language(language: str, subject_start: str, phrase: str) -> None:
+    rendered = render("legal_review.reminder", PARAMS, language)
+    assert rendered.subject.startswith(subject_start)
+    assert "2026-06-17" in rendered.subject
+    assert f"{phrase} http://omd.example/agreements/1" in rendered.body
+
+
+def test_unknown_language_falls_back_to_english() -> None:
+    assert render("signature.start", PARAMS, "fr").subject.startswith("[OMD-2026-0001] New task")
+
+
+def test_topic_specific_templates() -> None:
+    assert "expira a 2026-06-17 (7 dias)" in render("expiry.notice", PARAMS, "pt").subject
+    assert "Periodic review" in render("periodic_review.notice", PARAMS, "en").subject
+    escalation = render("legal_review.escalation", PARAMS | {"assignees": "Ana, Rui"}, "es")
+    assert "Responsables: Ana, Rui" in escalation.body
+
+
+def test_html_is_escaped_and_links_are_clickable() -> None:
+    rendered = render("legal_review.reminder", PARAMS, "en")
+    html = render_html(rendered.subject, rendered.body, PARAMS["link"], "en")
+    assert "<b>" not in html and "&lt;b&gt;" in html and "&amp;" in html
+    assert '<a href="http://omd.example/agreements/1">' in html
+    assert '<html lang="en">' in html
+
+
+def test_backoff_grows_exponentially_with_bounded_jitter() -> None:
+    low = [backoff(n, 10, 600, rng=lambda: 0.0) for n in range(8)]
+    high = [backoff(n, 10, 600, rng=lambda: 1.0) for n in range(8)]
+    assert low == [5, 10, 20, 40, 80, 160, 300, 300]
+    assert high == [10, 20, 40, 80, 160, 320, 600, 600]
+    assert all(5 <= backoff(0, 10, 600) <= 10 for _ in range(100))
+
+
+def test_smtp_urls() -> None:
+    assert parse_smtp_url("") is None
+    plain = parse_smtp_url("smtp://127.0.0.1:8025")
+    assert plain is not None and (plain.host, plain.port, plain.starttls) == (
+        "127.0.0.1",
+        8025,
+        False,
+    )
+    tls = parse_smtp_url("smtps://user%40city:p%3Ass@mail.city.pt")
+    assert tls is not None and tls.implicit_tls and tls.port == 465
+    assert (tls.username, tls.password) == ("user@city", "p:ss")
+    starttls = parse_smtp_url("smtp://mail:587?starttls=1")
+    assert starttls is not None and starttls.starttls
+    with pytest.raises(ValueError):
+        parse_smtp_url("http://mail")
+
+
+def test_webhook_signatures_verify_and_refuse_tampering() -> None:
+    body = b'{"type":"deadline.reminder"}'
+    header = sign("whsec_x", 1_800_000_000, body)
+    assert verify("whsec_x", header, body, now=1_800_000_010)
+    assert not verify("whsec_x", header, body + b" ", now=1_800_000_010)
+    assert not verify("whsec_y", header, body, now=1_800_000_010)
+    assert not verify("whsec_x", header, body, now=1_800_000_000 + 3600)  # replayed later
+    assert not verify("whsec_x", "garbage", body, now=1_800_000_000)
