@@ -18,7 +18,10 @@ def append_only_bypassed(connection: Connection) -> Iterator[Connection]:
         yield connection
         return
     triggers = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")
+        text(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+        )
     ).all()
     for name, _sql in triggers:
         connection.execute(text(f"DROP TRIGGER {name}"))
