@@ -25,6 +25,8 @@ ensure_wrk || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 1;
 bench "$PY" -m bench.api_bench
 # Add further benchmarks below, one line each.
 bench "$PY" -m bench.documents_bench
+bench "$PY" -m bench.sweep_bench
+bench "$PY" -m bench.reminder_bench
 
 if [ ${#failed[@]} -ne 0 ]; then
     printf 'failed benchmark: %s\n' "${failed[@]}" >&2

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Deterministic constraint names keep Alembic migrations portable.
 NAMING_CONVENTION = {
@@ -46,13 +46,40 @@ def utcnow() -> datetime:
 
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
-    """Commit everything done in the block, or nothing. Services own this."""
+    """Commit everything done in the block, or nothing. Services own this.
+
+    A nested block joins the outer one, which commits. The block starts a
+    fresh transaction that, on SQLite, takes the write lock up front
+    (``BEGIN IMMEDIATE``): a deferred one that had read before another writer
+    committed could only fail when it tries to write.
+    """
+    if session.info.get(_IN_UNIT_OF_WORK):
+        yield session
+        return
+    session.info[_IN_UNIT_OF_WORK] = True
     try:
+        _begin_for_writing(session)
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_IN_UNIT_OF_WORK, None)
+
+
+_IN_UNIT_OF_WORK = "omd_unit_of_work"
+SQLITE_BEGIN_OPTION = "omd_sqlite_begin"
+
+
+def _begin_for_writing(session: Session | scoped_session[Session]) -> None:
+    if isinstance(session, scoped_session):
+        session = session()  # the request's own Session behind the proxy
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()  # only reads so far (e.g. the caller's authentication)
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def call_after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from omd_gov.db import db
+from omd_gov.db import SQLITE_BEGIN_OPTION, db
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -23,7 +23,9 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Units of work ask for IMMEDIATE (omd_gov.db.transaction); reads stay deferred.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def tune(engine: Engine) -> None:

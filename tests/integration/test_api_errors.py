@@ -252,21 +252,22 @@ def test_a_concurrent_write_is_a_clean_409(
     second = threading.Thread(target=submit, name="second")
     second.start()
     postgres = db.engine.dialect.name == "postgresql"
-    deadline = time.monotonic() + 10
-    # PostgreSQL: the second waits on the row lock; SQLite: it has read the old version.
-    while not (_lock_waiters() if postgres else second_loaded.is_set()):
-        assert time.monotonic() < deadline, "the second request never reached the race"
-        time.sleep(0.01)
+    if postgres:  # the second waits on the agreement's row lock
+        deadline = time.monotonic() + 10
+        while not _lock_waiters():
+            assert time.monotonic() < deadline, "the second request never reached the race"
+            time.sleep(0.01)
+    else:  # the second waits for the write lock (BEGIN IMMEDIATE), before reading
+        time.sleep(0.5)
+        assert not second_loaded.is_set(), "the second read while the first was writing"
     release.set()
     first.join(10)
     second.join(10)
 
     assert results["first"].status_code == 200, results["first"].json
     body = assert_problem(results["second"], 409)
-    if postgres:  # the row lock serialised them: the second sees the new state
-        assert body["type"].endswith("illegal-trigger") and body["state"] == "legal_review"
-    else:  # the second read a snapshot that the first overwrote
-        assert body["type"].endswith("concurrent-write")
+    # Writers are serialised: the second sees the new state, not a stale one.
+    assert body["type"].endswith("illegal-trigger") and body["state"] == "legal_review"
     # The test's requests share one session (the factory's app context): end its
     # read snapshot so that SQLite shows what the threads committed.
     db.session.rollback()

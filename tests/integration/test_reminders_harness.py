@@ -349,9 +349,9 @@ def settle(app: Any, timeout: float = 20.0) -> None:
 
 
 def fire(world: Any, agreement_id: int, account: Any, trigger: str, comment: str = "") -> Any:
-    """Fire a trigger, retrying the 409 "concurrent write" that embedded SQLite
-    answers when the worker committed between the request's read and write
-    (the API asks clients to retry it)."""
+    """Fire a trigger, retrying a 409 "concurrent write" as the API asks
+    clients to (a write racing the worker's; rare since units of work take
+    SQLite's write lock up front)."""
     for _attempt in range(5):
         fresh_snapshot()
         response = world.fire(agreement_id, account, trigger, comment)
