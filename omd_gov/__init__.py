@@ -35,7 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
         version="1.0",
         spec_path="/openapi.json",
         docs_path="/docs",
-        instance_path=os.environ.get("OMD_INSTANCE_DIR") or None,
+        instance_path=os.path.abspath(os.environ["OMD_INSTANCE_DIR"])
+        if os.environ.get("OMD_INSTANCE_DIR")
+        else None,
     )
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if test_config:

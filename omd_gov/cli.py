@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
 
 from omd_gov import create_app
 from omd_gov.audit.chain import Actor, verify_chain
+from omd_gov.auth import services as auth_services
 from omd_gov.db import db, transaction
 from omd_gov.errors import ServiceError
+
+T = TypeVar("T")
 
 
 def _app() -> Flask:
@@ -49,27 +53,54 @@ def create_user(
     email: str, name: str, role: str, organization_id: int | None, language: str
 ) -> None:
     """Create a user; prints its API token once, alone on the last line."""
-    from omd_gov.auth.services import create_user as create
+    user, token = _user_command(
+        auth_services.create_user,
+        email=email,
+        name=name,
+        role=role,
+        organization_id=organization_id,
+        language=language,
+    )
+    click.echo(f"created user {user.id} {user.email} ({user.role}); its API token (shown once):")
+    click.echo(token)
 
-    app = _app()
-    with app.app_context():
+
+@users.command("rotate-token")
+@click.option("--email", required=True)
+def rotate_token(email: str) -> None:
+    """Replace a user's API token; prints the new one alone on the last line."""
+    user, token = _user_command(auth_services.rotate_token, email=email)
+    click.echo(f"new API token for {user.email} (shown once; the old one no longer works):")
+    click.echo(token)
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def deactivate(email: str) -> None:
+    """Refuse the user's token from now on (the account and its history stay)."""
+    user = _user_command(auth_services.set_active, email=email, active=False)
+    click.echo(f"deactivated {user.email}")
+
+
+@users.command("set-supervisor")
+@click.option("--email", required=True)
+@click.option("--supervisor", "supervisor_email", required=True)
+def set_supervisor(email: str, supervisor_email: str) -> None:
+    """Send escalations of this user's overdue deadlines to the supervisor."""
+    user = _user_command(
+        auth_services.set_supervisor, email=email, supervisor_email=supervisor_email
+    )
+    click.echo(f"{user.email} now escalates to {supervisor_email}")
+
+
+def _user_command(command: Callable[..., T], **kwargs: Any) -> T:
+    """Run one audited user-administration service in its own transaction."""
+    with _app().app_context():
         try:
             with transaction(db.session):
-                user, token = create(
-                    db.session,
-                    Actor.system("cli"),
-                    email=email,
-                    name=name,
-                    role=role,
-                    organization_id=organization_id,
-                    language=language,
-                )
+                return command(db.session, Actor.system("cli"), **kwargs)
         except ServiceError as error:
             raise click.ClickException(error.detail) from error
-        click.echo(
-            f"created user {user.id} {user.email} ({user.role}); its API token (shown once):"
-        )
-        click.echo(token)
 
 
 @main.command()

@@ -6,16 +6,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-DEFAULT_INSTANCE = Path(os.environ.get("OMD_INSTANCE_DIR", Path.cwd() / "instance"))
-
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def load_config(instance_path: Path | None = None) -> dict[str, Any]:
+def load_config(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config dict. Every value can be overridden by ``OMD_*``."""
-    instance = Path(instance_path or DEFAULT_INSTANCE)
+    instance = Path(instance_path)
     return {
         "SQLALCHEMY_DATABASE_URI": _env(
             "OMD_DATABASE_URL", f"sqlite:///{instance / 'omd_gov.sqlite3'}"

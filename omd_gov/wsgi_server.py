@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -24,6 +25,13 @@ class _Server(BaseApplication):
         return self.application
 
 
+def request_timeout(config: Mapping[str, Any]) -> int:
+    """Longer than the slowest legitimate request: a synchronous PDF
+    conversion or a package of four renders, each bounded by its own limit."""
+    slowest = max(float(config["OMD_PDF_TIMEOUT"]), 4 * float(config["OMD_RENDER_TIMEOUT"]))
+    return int(slowest) + 30
+
+
 def run(app: Flask, host: str, port: int, workers: int) -> None:
     def post_fork(_server: Any, _worker: Any) -> None:
         # Connections must never be shared across forked workers.
@@ -34,7 +42,10 @@ def run(app: Flask, host: str, port: int, workers: int) -> None:
         "bind": f"{host}:{port}",
         "workers": workers,
         "accesslog": "-",
-        "timeout": 60,
+        # The path without the query string: the calendar feed's secret
+        # token travels in the query and must not land in the logs.
+        "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms',
+        "timeout": request_timeout(app.config),
         "post_fork": post_fork,
     }
     _Server(app, options).run()

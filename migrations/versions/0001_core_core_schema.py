@@ -195,14 +195,14 @@ def upgrade() -> None:
     op.create_table('agreement_signatures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agreement_id', sa.Integer(), nullable=False),
-    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('agreement_version', sa.Integer(), nullable=False),
     sa.Column('document_sha256', sa.String(length=64), nullable=False),
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('voided_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agreement_id'], ['agreements.id'], name=op.f('fk_agreement_signatures_agreement_id_agreements')),
-    sa.ForeignKeyConstraint(['party_id'], ['agreement_parties.id'], name=op.f('fk_agreement_signatures_party_id_agreement_parties')),
+    sa.ForeignKeyConstraint(['party_id'], ['agreement_parties.id'], name=op.f('fk_agreement_signatures_party_id_agreement_parties'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_agreement_signatures_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agreement_signatures'))
     )

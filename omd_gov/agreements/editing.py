@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.lifecycle import EDITABLE_STATES
@@ -64,10 +64,15 @@ def next_reference(session: Session, prefix: str) -> str:
     stem = f"{prefix}-{utcnow().year}-"
     counter = session.get(ReferenceCounter, stem, with_for_update=True)
     if counter is None:
-        last = session.execute(
-            select(func.max(Agreement.reference)).where(Agreement.reference.like(f"{stem}%"))
-        ).scalar()
-        counter = ReferenceCounter(stem=stem, last=int(last.rsplit("-", 1)[1]) if last else 0)
+        used = session.execute(
+            select(Agreement.reference).where(Agreement.reference.like(f"{stem}%"))
+        ).scalars()
+        # Numeric, not string, maximum: "...-10000" sorts before "...-9999".
+        last = max(
+            (int(ref.removeprefix(stem)) for ref in used if ref.removeprefix(stem).isdigit()),
+            default=0,
+        )
+        counter = ReferenceCounter(stem=stem, last=last)
         session.add(counter)
     counter.last += 1
     return f"{stem}{counter.last:04d}"
@@ -92,6 +97,20 @@ def _check_organizations(session: Session, parties: list[dict[str, Any]]) -> Non
         )
 
 
+def _merge_parties(current: list[Party], wanted: list[dict[str, Any]]) -> list[Party]:
+    """Keep each organisation's party row (and its id, which signatures and
+    deadlines reference); parties no longer wanted are deleted."""
+    by_organization = {party.organization_id: party for party in current}
+    merged = []
+    for spec in wanted:
+        party = by_organization.get(spec["organization_id"]) or Party(
+            organization_id=spec["organization_id"]
+        )
+        party.role, party.signs = spec["role"], spec["signs"]
+        merged.append(party)
+    return merged
+
+
 def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) -> None:
     """Set scalar fields and replace parties/assets from validated input."""
     for name in SCALAR_FIELDS:
@@ -99,7 +118,7 @@ def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) 
             setattr(agreement, name, data[name])
     if "parties" in data:
         _check_organizations(session, data["parties"])
-        agreement.parties = [Party(**party) for party in data["parties"]]
+        agreement.parties = _merge_parties(agreement.parties, data["parties"])
     if "data_assets" in data:
         agreement.data_assets = [
             DataAsset(position=i, **asset) for i, asset in enumerate(data["data_assets"])

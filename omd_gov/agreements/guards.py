@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from omd_gov.agreements.models import Agreement, Party
 from omd_gov.cooperations.canvas import missing_sections
@@ -31,6 +32,7 @@ class GuardContext:
     organization_id: int | None
     comment: str = ""
     document_ready: bool = False
+    today: date | None = None  # None: date checks are skipped (pure unit tests)
 
 
 def _reason_required(what: str) -> Callable[[Agreement, GuardContext], list[Problem]]:
@@ -121,8 +123,21 @@ def _gdpr(agreement: Agreement) -> list[Problem]:
     return problems
 
 
-def submit_guard(agreement: Agreement, _ctx: GuardContext) -> list[Problem]:
-    return _required_fields(agreement) + _parties(agreement) + _canvas(agreement) + _gdpr(agreement)
+def _not_ended(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    """An agreement whose end date has passed can never come into force."""
+    if ctx.today is None or agreement.end_date is None or agreement.end_date >= ctx.today:
+        return []
+    return [Problem("ended", "the end date has already passed; change it first", "end_date")]
+
+
+def submit_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    return (
+        _required_fields(agreement)
+        + _not_ended(agreement, ctx)
+        + _parties(agreement)
+        + _canvas(agreement)
+        + _gdpr(agreement)
+    )
 
 
 def approve_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
@@ -138,10 +153,11 @@ def approve_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     return problems
 
 
-def send_for_signature_guard(_agreement: Agreement, ctx: GuardContext) -> list[Problem]:
-    if ctx.document_ready:
-        return []
-    return [Problem("document", "no generated document exists for the current version")]
+def send_for_signature_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    problems = _not_ended(agreement, ctx)
+    if not ctx.document_ready:
+        problems.append(Problem("document", "no generated document exists for the current version"))
+    return problems
 
 
 def signing_party(agreement: Agreement, ctx: GuardContext) -> Party | None:
@@ -152,7 +168,8 @@ def signing_party(agreement: Agreement, ctx: GuardContext) -> Party | None:
     return None
 
 
-def sign_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+def signs_for_party(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    """Whether the caller may sign or decline for their organisation now."""
     party = signing_party(agreement, ctx)
     if party is None:
         return [Problem("signatory", "your organisation is not a signing party of this agreement")]
@@ -161,8 +178,14 @@ def sign_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     return []
 
 
+def sign_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    return signs_for_party(agreement, ctx) or _not_ended(agreement, ctx)
+
+
 def decline_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
-    return sign_guard(agreement, ctx) + _reason_required("a reason for declining")(agreement, ctx)
+    return signs_for_party(agreement, ctx) + _reason_required("a reason for declining")(
+        agreement, ctx
+    )
 
 
 GUARDS: dict[str, Callable[[Agreement, GuardContext], list[Problem]]] = {

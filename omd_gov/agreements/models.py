@@ -137,7 +137,11 @@ class Signature(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
-    party_id: Mapped[int] = mapped_column(ForeignKey("agreement_parties.id"))
+    # NULL once the party is removed from a redrafted agreement: a voided
+    # signature stays on record (the audit event names the organisation).
+    party_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreement_parties.id", ondelete="SET NULL")
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     agreement_version: Mapped[int]
     document_sha256: Mapped[str] = mapped_column(String(64))
@@ -147,7 +151,7 @@ class Signature(Base):
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     agreement: Mapped[Agreement] = relationship(back_populates="signatures")
-    party: Mapped[Party] = relationship()
+    party: Mapped[Party | None] = relationship()
 
     __table_args__ = (
         Index("ix_agreement_signatures_agreement_id", "agreement_id"),

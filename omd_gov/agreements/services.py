@@ -26,6 +26,7 @@ def guard_context(
         organization_id=user.organization_id,
         comment=comment,
         document_ready=documents.document_ready(session, agreement),
+        today=utcnow().date(),
     )
 
 
@@ -36,7 +37,7 @@ def allowed_triggers(agreement: Agreement, user: User) -> list[str]:
     for trigger in lifecycle.triggers_from(agreement.state):
         if not lifecycle.role_may_fire(user.role, trigger):
             continue
-        if trigger in ("sign", "decline") and guards.sign_guard(agreement, ctx):
+        if trigger in ("sign", "decline") and guards.signs_for_party(agreement, ctx):
             continue
         if trigger == "approve" and guards.approve_guard(agreement, ctx):
             continue  # four-eyes: this caller may never approve this version

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,3 +56,51 @@ def create_user(
         changes={"email": {"from": None, "to": email}, "role": {"from": None, "to": role}},
     )
     return user, token
+
+
+def _by_email(session: Session, email: str) -> User:
+    user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        raise Unprocessable(f"no user with e-mail {email}")
+    return user
+
+
+def _audit_user(session: Session, actor: Actor, user: User, action: str, **changes: Any) -> None:
+    append_event(
+        session,
+        actor,
+        entity_type="user",
+        entity_id=user.id,
+        action=action,
+        changes={key: {"from": old, "to": new} for key, (old, new) in changes.items()},
+    )
+
+
+def rotate_token(session: Session, actor: Actor, email: str) -> tuple[User, str]:
+    """Replace a user's token (the old one stops working at once)."""
+    user = _by_email(session, email)
+    token = new_token()
+    user.token_hash = hash_token(token)
+    _audit_user(session, actor, user, "rotate_token")
+    return user, token
+
+
+def set_active(session: Session, actor: Actor, email: str, active: bool) -> User:
+    user = _by_email(session, email)
+    _audit_user(
+        session, actor, user, "activate" if active else "deactivate", active=(user.active, active)
+    )
+    user.active = active
+    return user
+
+
+def set_supervisor(session: Session, actor: Actor, email: str, supervisor_email: str) -> User:
+    """Escalations for this user's overdue deadlines go to the supervisor."""
+    user, supervisor = _by_email(session, email), _by_email(session, supervisor_email)
+    if supervisor.id == user.id:
+        raise Unprocessable("a user cannot supervise themselves")
+    _audit_user(
+        session, actor, user, "set_supervisor", supervisor_id=(user.supervisor_id, supervisor.id)
+    )
+    user.supervisor_id = supervisor.id
+    return user

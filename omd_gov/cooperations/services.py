@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from omd_gov.agreements.models import Agreement
 from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import User
 from omd_gov.cooperations.canvas import SECTION_KEYS, stage_change_problem
 from omd_gov.cooperations.models import Cooperation, cooperation_organizations
-from omd_gov.errors import NotFound, Unprocessable
+from omd_gov.errors import Conflict, NotFound, Unprocessable
 from omd_gov.organizations.models import Organization
 
 
@@ -67,6 +68,30 @@ def _audit(
     )
 
 
+# While an agreement is between submission and signature, its documents quote
+# the canvas as legal reviewed it: the canvas must not move under them.
+FROZEN_CANVAS_STATES = ("legal_review", "approved", "signing")
+
+
+def _refuse_while_in_review(session: Session, cooperation: Cooperation) -> None:
+    references = (
+        session.execute(
+            select(Agreement.reference).where(
+                Agreement.cooperation_id == cooperation.id,
+                Agreement.state.in_(FROZEN_CANVAS_STATES),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if references:
+        raise Conflict(
+            "the canvas cannot change while agreements built on it are in review or signing: "
+            + ", ".join(references),
+            agreements=list(references),
+        )
+
+
 def create(session: Session, actor: Actor, owner_id: int, data: dict[str, Any]) -> Cooperation:
     cooperation = Cooperation(
         title=data["title"],
@@ -87,6 +112,11 @@ def update(
     session: Session, actor: Actor, cooperation: Cooperation, data: dict[str, Any]
 ) -> Cooperation:
     changes: dict[str, Any] = {}
+    if any(
+        data.get(name, getattr(cooperation, name)) != getattr(cooperation, name)
+        for name in ("title", "description")
+    ):
+        _refuse_while_in_review(session, cooperation)
     for name in ("title", "description"):
         if name in data and data[name] != getattr(cooperation, name):
             changes[name] = {"from": getattr(cooperation, name), "to": data[name]}
@@ -116,6 +146,7 @@ def put_canvas(
             [{"field": f"sections.{key}", "message": "not a canvas section"} for key in unknown],
             section_keys=list(SECTION_KEYS),
         )
+    _refuse_while_in_review(session, cooperation)
     before = {"sections": cooperation.canvas, "mims": cooperation.mims}
     cooperation.canvas = {key: sections[key] for key in SECTION_KEYS if key in sections}
     cooperation.mims = list(dict.fromkeys(mims))

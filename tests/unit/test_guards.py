@@ -3,6 +3,7 @@ reports all unmet conditions at once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -270,3 +271,20 @@ def test_problems_render_with_code_message_and_field() -> None:
         "message": "a reason for termination is required",
         "field": "comment",
     }
+
+
+@pytest.mark.parametrize("trigger", ["submit", "send_for_signature", "sign"])
+def test_an_agreement_past_its_end_date_cannot_come_into_force(trigger: str) -> None:
+    """Otherwise it would activate already expired and never be expired."""
+    agreement = _agreement(state="signing", end_date=date(2026, 3, 31))
+    ctx = _ctx(role="signatory", organization_id=PARTNER, document_ready=True)
+    late = guards.unmet_conditions(agreement, trigger, replace(ctx, today=date(2026, 4, 1)))
+    assert ("ended", "end_date") in _fields(late)
+    on_the_day = guards.unmet_conditions(agreement, trigger, replace(ctx, today=date(2026, 3, 31)))
+    assert ("ended", "end_date") not in _fields(on_the_day)
+
+
+def test_a_party_may_still_decline_after_the_end_date() -> None:
+    agreement = _agreement(state="signing", end_date=date(2026, 3, 31))
+    ctx = _ctx(organization_id=PARTNER, comment="too late", today=date(2026, 6, 1))
+    assert guards.decline_guard(agreement, ctx) == []
