@@ -78,6 +78,8 @@ def _begin_for_writing(session: Session | scoped_session[Session]) -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("changes made outside a unit of work would be committed early")
         session.commit()  # only reads so far (e.g. the caller's authentication)
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
