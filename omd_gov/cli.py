@@ -31,10 +31,12 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate the database to the latest schema."""
+    from omd_gov.documents.registry import install_builtins
     from omd_gov.migrate import upgrade
 
     app = _app()
     upgrade(app)
+    install_builtins(app)
     click.echo(f"database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
 
 

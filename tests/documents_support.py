@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from docx import Document as WordDocument
 
-LANGUAGES = ("en", "es", "pt")
+from omd_gov.documents.context_labels import LANGUAGES
+
 SMALL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "dsa": (
         "DSA {{ agreement.reference }}: {{ agreement.title }}",
@@ -103,3 +106,38 @@ def upload(api: Any, account: Any, data: bytes, **fields: str) -> Any:
     return api.as_(account).post(
         "/api/v1/templates", data=form_data, content_type="multipart/form-data"
     )
+
+
+@contextmanager
+def generation_worker(app: Any, tmp_path: Path) -> Iterator[None]:
+    """A real Celery worker (Redis broker, this test's own queue) that runs the
+    generation jobs; PDF conversions go to a queue nobody consumes here."""
+    from tests.reminders_support import on_broker, worker_thread
+
+    with on_broker(app, "redis", tmp_path) as celery:
+        unconsumed = f"{app.config['OMD_CELERY_QUEUE']}-other"
+        celery.conf.task_routes = {"omd.documents.convert_pdf": {"queue": unconsumed}}
+        with worker_thread(celery):
+            yield
+
+
+def generate_in_worker(
+    world: Any, agreement_id: int, kind: str = "dsa", language: str = "en", timeout: float = 30
+) -> Any:
+    """Ask for documents that need an uploaded template (202), then poll the
+    job until it is done or failed; the last poll's response."""
+    response = world.api.as_(world.legal).post(
+        f"/api/v1/agreements/{agreement_id}/documents", json={"kind": kind, "language": language}
+    )
+    assert response.status_code == 202, response.json
+    assert response.json["status"] == "queued" and response.json["items"] == []
+    location = response.headers["Location"]
+    assert location == response.json["links"]["self"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        polled = world.api.as_(world.legal).get(location)
+        if polled.status_code != 200 or polled.json["status"] == "done":
+            return polled
+        assert polled.json["status"] in ("queued", "running"), polled.json
+        time.sleep(0.1)
+    raise AssertionError(f"generation job {location} did not settle within {timeout} s")

@@ -1,4 +1,4 @@
-"""documents: template registry, generated-document metadata, PDF
+"""documents: template registry, generated-document metadata, PDF, generation jobs
 
 Revision ID: 0002_documents
 Revises: 0001_core
@@ -59,6 +59,8 @@ def upgrade() -> None:
             sa.Column("pdf_created_at", sa.DateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("pdf_error", sa.Text(), nullable=True))
+        # The placeholder rows of the core are gone: nothing sets the flag any more.
+        batch_op.drop_column("placeholder")
         batch_op.create_foreign_key(
             op.f("fk_documents_template_version_id_document_templates"),
             "document_templates",
@@ -66,8 +68,33 @@ def upgrade() -> None:
             ["id"],
         )
 
+    op.create_table(
+        "document_jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("document_ids", sa.JSON(), nullable=False),
+        sa.Column("problem", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_document_jobs_agreement_id_agreements"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_document_jobs_requested_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_jobs")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("document_jobs")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_constraint(
             op.f("fk_documents_template_version_id_document_templates"), type_="foreignkey"
@@ -82,6 +109,9 @@ def downgrade() -> None:
             "template_version_id",
         ):
             batch_op.drop_column(column)
+        batch_op.add_column(
+            sa.Column("placeholder", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("document_templates", schema=None) as batch_op:
         batch_op.drop_index("ix_document_templates_kind_language_id")
     op.drop_table("document_templates")

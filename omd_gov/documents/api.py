@@ -6,22 +6,24 @@ import io
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, send_file, url_for
+from flask import Response, jsonify, send_file, url_for
 
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, utcnow
-from omd_gov.documents import registry, services
-from omd_gov.documents.models import Document
+from omd_gov.documents import jobs, registry, services
+from omd_gov.documents.models import Document, GenerationJob
+from omd_gov.documents.pdf import PdfConversionFailed
 from omd_gov.documents.schemas import (
     ContentQuery,
     DocumentList,
     DocumentRequestIn,
+    JobOut,
     TemplateOut,
     TemplateUploadIn,
     VerifyOut,
 )
-from omd_gov.errors import Forbidden
+from omd_gov.errors import Forbidden, problem
 
 bp = APIBlueprint("documents", __name__, tag="Documents")
 
@@ -30,6 +32,11 @@ MIMETYPES = {
     "pdf": "application/pdf",
 }
 DOCUMENTS = "/agreements/<int:agreement_id>/documents"
+# Partners get this instead of LibreOffice's own output (paths, versions).
+PDF_FAILED_FOR_PARTNERS = (
+    "the PDF could not be produced right now; try again later, or ask the "
+    "Municipal Data Office (the .docx is available)"
+)
 
 
 def document_view(document: Document) -> dict[str, Any]:
@@ -44,7 +51,7 @@ def document_view(document: Document) -> dict[str, Any]:
             "status": document.pdf_status,
             "sha256": document.pdf_sha256,
             "created_at": document.pdf_created_at,
-            "error": document.pdf_error,
+            "error": _pdf_error(document.pdf_error),
         },
         "links": {
             "docx": url_for(content, **ids, format="docx"),
@@ -52,6 +59,10 @@ def document_view(document: Document) -> dict[str, Any]:
             "verify": url_for("documents.verify_document", **ids),
         },
     }
+
+
+def _pdf_error(error: str | None) -> str | None:
+    return error if error is None or current_user().is_office else PDF_FAILED_FOR_PARTNERS
 
 
 _COLUMNS = (
@@ -77,19 +88,61 @@ _COLUMNS = (
 @bp.input(DocumentRequestIn, arg_name="data")
 @bp.output(DocumentList, status_code=201)
 @bp.doc(
-    responses={409: "The agreement changed meanwhile", 422: "No annex applies; a render failed"}
+    responses={
+        202: "An uploaded template is involved: the worker renders it; poll the job "
+        "(JobOut, Location header)",
+        409: "The agreement changed meanwhile",
+        422: "No annex applies; a render failed",
+    }
 )
 def generate_documents(agreement_id: int, data: dict[str, Any]) -> Any:
     """Generate a document, or the whole package (DSA, applicable GDPR annexes, canvas)."""
     user = current_user()
     language = data["language"] or user.language
-    documents = services.generate(
+    result = services.request_documents(
         db.session, user, current_actor(), agreement_id, data["kind"], language
     )
+    if isinstance(result, GenerationJob):
+        view = job_view(result, "queued", [])
+        response = jsonify(JobOut().dump(view))
+        response.status_code = 202
+        response.headers["Location"] = view["links"]["self"]
+        return response
     return {
-        "items": [document_view(document) for document in documents],
-        "package_id": documents[0].package_id,
+        "items": [document_view(document) for document in result],
+        "package_id": result[0].package_id,
     }
+
+
+def job_view(job: GenerationJob, status: str, documents: list[Document]) -> dict[str, Any]:
+    columns = ("id", "agreement_id", "kind", "language", "created_at", "started_at")
+    return {
+        **{column: getattr(job, column) for column in columns},
+        "finished_at": job.finished_at,
+        "status": status,
+        "items": [document_view(document) for document in documents],
+        "package_id": documents[0].package_id if documents else None,
+        "links": {"self": url_for("documents.get_job", agreement_id=job.agreement_id,
+                                  job_id=job.id)},
+    }  # fmt: skip
+
+
+@bp.get(f"{DOCUMENTS}/jobs/<int:job_id>")
+@bp.auth_required(auth)
+@bp.output(JobOut)
+@bp.doc(responses={409: "The generation failed: its problem", 422: "The render failed"})
+def get_job(agreement_id: int, job_id: int) -> Any:
+    """A generation job: queued, running, done (with its documents) or, when the
+    render failed or timed out, the failure as a problem with its status."""
+    job = jobs.get(db.session, current_user(), agreement_id, job_id)
+    status, failure = jobs.outcome(job)
+    if failure is not None:
+        return problem(
+            failure["status"], failure["title"], failure["detail"], failure["slug"],
+            errors=failure["errors"], job_id=job.id, job_status=status,
+        )  # fmt: skip
+    documents = jobs.documents_of(db.session, job) if status == "done" else []
+    return job_view(job, status, documents)
 
 
 @bp.get(DOCUMENTS)
@@ -107,13 +160,18 @@ def list_documents(agreement_id: int) -> Any:
     responses={
         200: "The file (.docx or PDF) as an attachment",
         409: "The stored file no longer matches its sha256",
-        503: "PDF conversion failed (the reason is in the problem)",
+        503: "PDF conversion failed (office staff see the reason; partners a generic message)",
     }
 )
 def get_content(agreement_id: int, document_id: int, query: dict[str, Any]) -> Response:
     fmt = query["format"]
     document = services.get_document(db.session, current_user(), agreement_id, document_id)
-    data = services.content(db.session, document, fmt)
+    try:
+        data = services.content(db.session, document, fmt)
+    except PdfConversionFailed as error:
+        if current_user().is_office:
+            raise  # staff may see LibreOffice's own reason
+        raise PdfConversionFailed(PDF_FAILED_FOR_PARTNERS) from error
     response = send_file(
         io.BytesIO(data),
         mimetype=MIMETYPES[fmt],

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from omd_gov.agreements.models import Agreement
 
 TEMPLATE_KINDS = ("dsa", "annex_art28", "annex_art26", "canvas")
-LANGUAGES = ("en", "es", "pt")
-TEMPLATE_SOURCES = ("builtin", "upload")
+JOB_STATES = ("queued", "running", "done", "failed")
 
 
 class TemplateVersion(Base):
@@ -71,9 +70,6 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str | None] = mapped_column(String(300))
     size_bytes: Mapped[int] = mapped_column(default=0)
-    # Rows from before generated documents existed hold only the hash of the
-    # agreement's canonical JSON; they are never "ready" for signature.
-    placeholder: Mapped[bool] = mapped_column(default=False)
     frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pdf_storage_key: Mapped[str | None] = mapped_column(String(300))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -109,3 +105,23 @@ class Document(Base):
             "sha256": self.sha256,
             "package_id": self.package_id,
         }
+
+
+class GenerationJob(Base):
+    """A generation that renders an uploaded template, run by the worker
+    (``omd.documents.generate``) and polled by the client until it is done."""
+
+    __tablename__ = "document_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    document_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The failure as a problem (status, title, detail, errors), shown when polled.
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

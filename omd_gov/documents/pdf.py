@@ -3,13 +3,16 @@
 Each conversion gets its own temporary directory AND its own LibreOffice
 user profile (``-env:UserInstallation``): two conversions sharing a profile
 block each other or fail, so parallel workers would otherwise clash. The
-process group is killed on timeout (soffice forks ``soffice.bin``). Every
+process group is killed on timeout and on any exception that interrupts the
+wait, including ``SystemExit`` when gunicorn stops a web worker at its
+timeout (soffice forks ``soffice.bin``, which would otherwise live on). Every
 failure raises :class:`PdfConversionFailed` with the reason; a missing or
 non-PDF output is a failure too, never a silently absent file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -25,6 +28,8 @@ from omd_gov.db import transaction, utcnow
 from omd_gov.documents.models import Document
 from omd_gov.documents.storage import get_storage, sha256_hex
 from omd_gov.errors import ServiceError
+
+UNIT_OF_WORK_KEY = "omd_unit_of_work"  # set by omd_gov.db.transaction() while it is open
 
 
 class PdfConversionFailed(ServiceError):
@@ -85,14 +90,35 @@ def _run(command: list[str], timeout: float, home: Path) -> None:
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
         raise PdfConversionFailed(
             f"LibreOffice did not finish within {timeout:g} s; the conversion was stopped"
         ) from None
+    finally:
+        if process.returncode is None:  # interrupted: timeout, SystemExit, anything
+            _kill_group(process)
     if process.returncode != 0:
         tail = output.decode("utf-8", "replace").strip()[-300:]
         raise PdfConversionFailed(f"LibreOffice failed (exit code {process.returncode}): {tail}")
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+        os.killpg(process.pid, signal.SIGKILL)
+    if process.stdout is not None:
+        process.stdout.close()
+    process.wait()  # reap it: the group id is not reused while we hold it
+
+
+def end_read(session: Session, what: str) -> None:
+    """End the session's read transaction before slow work (a render, a
+    conversion). Refused inside a caller's unit of work, whose changes a
+    rollback would silently discard."""
+    if session.info.get(UNIT_OF_WORK_KEY):
+        raise RuntimeError(
+            f"{what} cannot run inside an open omd_gov.db.transaction(): it ends the "
+            "session's transaction before slow work; call it outside the block"
+        )
+    session.rollback()
 
 
 def ensure_pdf(session: Session, document: Document, docx: bytes) -> None:
@@ -100,7 +126,7 @@ def ensure_pdf(session: Session, document: Document, docx: bytes) -> None:
     the document (so listings show it) and raised."""
     # A fresh snapshot (another worker may have converted it meanwhile), and no
     # transaction held open while LibreOffice works for seconds.
-    session.rollback()
+    end_read(session, "a PDF conversion")
     if document.pdf_storage_key:
         return
     config = current_app.config

@@ -1,9 +1,11 @@
 """The template registry: built-in templates and admins' uploads, all versioned.
 
 Built-ins come from ``agreement_templates/manifest.json`` (``OMD_TEMPLATES_DIR``)
-and are registered lazily, the first time anything needs a template, in one
-cheap query per call. A manifest version that is not yet registered (and not
-already passed by an upload of the same name) is added as a new version.
+and are registered by ``omd-gov init`` (:func:`install_builtins`) and again,
+in one cheap query, before each write that needs a template (a generation,
+an upload), never by a read. A manifest version that is not yet registered
+(and not already passed by an upload of the same name) is added as a new
+version.
 
 The template used for a kind and language is the one registered most
 recently, so an admin's upload takes effect at once and a later release of
@@ -17,13 +19,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.chain import Actor, append_event
-from omd_gov.db import transaction
+from omd_gov.db import db, transaction
 from omd_gov.documents.context import CONTEXT_VARIABLES, sample_context
 from omd_gov.documents.models import TemplateVersion
 from omd_gov.documents.rendering import Limits
@@ -108,8 +110,32 @@ def ensure_builtins(session: Session, *, commit: bool = True) -> None:
         with transaction(session):
             for builtin in missing:
                 _register_builtin(session, builtin)
-    except IntegrityError:
-        pass  # another process registered them first: theirs are identical
+    except IntegrityError as error:
+        if not _is_same_version_race(error):
+            raise
+        # Another process registered them first: theirs are identical.
+
+
+# How each database names the (name, language, version) unique constraint.
+_UNIQUE_VERSION_MARKERS = (
+    "uq_document_templates_name",
+    "document_templates.name, document_templates.language, document_templates.version",
+)
+
+
+def _is_same_version_race(error: IntegrityError) -> bool:
+    message = str(error.orig)
+    return any(marker in message for marker in _UNIQUE_VERSION_MARKERS)
+
+
+def install_builtins(app: Flask) -> int:
+    """``omd-gov init``: register the manifest's templates; the number of
+    template versions afterwards."""
+    with app.app_context():
+        ensure_builtins(db.session)
+        count = db.session.execute(select(func.count(TemplateVersion.id))).scalar_one()
+        db.session.rollback()  # end the read
+        return int(count)
 
 
 def _register_builtin(session: Session, builtin: Builtin) -> None:
@@ -167,7 +193,6 @@ def current_template(session: Session, kind: str, language: str) -> TemplateVers
 
 def list_templates(session: Session) -> list[TemplateVersion]:
     """The newest version of every template name and language."""
-    ensure_builtins(session)
     newest = (
         select(func.max(TemplateVersion.id))
         .group_by(TemplateVersion.name, TemplateVersion.language)
@@ -178,7 +203,6 @@ def list_templates(session: Session) -> list[TemplateVersion]:
 
 
 def versions(session: Session, name: str) -> list[TemplateVersion]:
-    ensure_builtins(session)
     rows = session.execute(
         select(TemplateVersion)
         .where(TemplateVersion.name == name)

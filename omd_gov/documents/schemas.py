@@ -6,7 +6,8 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from omd_gov.documents.models import LANGUAGES, TEMPLATE_KINDS
+from omd_gov.documents.context_labels import LANGUAGES
+from omd_gov.documents.models import JOB_STATES, TEMPLATE_KINDS
 from omd_gov.documents.services import REQUEST_KINDS
 
 
@@ -50,6 +51,22 @@ class DocumentOut(Schema):
 class DocumentList(Schema):
     items = List(Nested(DocumentOut))
     package_id = String()
+
+
+class JobOut(Schema):
+    """A generation that renders an uploaded template, run by the worker."""
+
+    id = Integer()
+    agreement_id = Integer()
+    kind = String()
+    language = String()
+    status = String(metadata={"description": " / ".join(JOB_STATES)})
+    created_at = DateTime()
+    started_at = DateTime()
+    finished_at = DateTime()
+    items = List(Nested(DocumentOut), metadata={"description": "the documents, once done"})
+    package_id = String()
+    links = Nested(Schema.from_dict({"self": String()})())
 
 
 class FileCheckOut(Schema):

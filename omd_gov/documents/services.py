@@ -5,6 +5,8 @@ row lock (a render may take seconds), then, in a short transaction, checks
 that the agreement's version has not moved and stores the documents. Every
 change to an agreement bumps its version, so a document can never mix two
 versions' content: a concurrent edit makes the generation answer 409.
+(The cooperation's canvas is read live; its edits are refused while an
+agreement of the cooperation is in legal review, approved or signing.)
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from omd_gov.agreements.queries import get_visible
 from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import User
 from omd_gov.db import call_after_commit, transaction, utcnow
-from omd_gov.documents import pdf, registry
+from omd_gov.documents import jobs, pdf, registry
 from omd_gov.documents.context import applicable_annex_kinds, build_context
-from omd_gov.documents.models import Document
+from omd_gov.documents.models import Document, GenerationJob
 from omd_gov.documents.rendering import RenderError, render_docx
 from omd_gov.documents.storage import get_storage, sha256_hex, verify_file
 from omd_gov.errors import Conflict, GuardFailed, NotFound, Unprocessable
@@ -42,6 +44,7 @@ class Planned:
     template_version: int
     template_key: str
     template_sha256: str
+    builtin: bool
 
 
 def template_kinds(agreement: Agreement, kind: str) -> list[str]:
@@ -60,16 +63,47 @@ def template_kinds(agreement: Agreement, kind: str) -> list[str]:
     return {"annex": annexes, "package": ["dsa", *annexes, "canvas"]}.get(kind, [kind])
 
 
+def request_documents(
+    session: Session, user: User, actor: Actor, agreement_id: int, kind: str, language: str
+) -> list[Document] | GenerationJob:
+    """The API's path. The built-in templates render in this request; a request
+    that needs an uploaded template becomes a job for the worker, whose task
+    has a time limit on top of the render process's."""
+    agreement, plans = _load(session, user, agreement_id, kind, language)
+    if any(not plan.builtin for plan in plans):
+        return jobs.create(session, actor, agreement, kind, language)
+    return _generate(session, actor, agreement, plans, kind, language)
+
+
 def generate(
     session: Session, user: User, actor: Actor, agreement_id: int, kind: str, language: str
 ) -> list[Document]:
-    """The API's and the worker's path: read, release, render, then store if
-    the agreement is still at the version that was rendered."""
-    registry.ensure_builtins(session)
+    """The worker's path: render with whatever templates are current."""
+    agreement, plans = _load(session, user, agreement_id, kind, language)
+    return _generate(session, actor, agreement, plans, kind, language)
+
+
+def _load(
+    session: Session, user: User, agreement_id: int, kind: str, language: str
+) -> tuple[Agreement, list[Planned]]:
+    registry.ensure_builtins(session)  # a write needs them: register them if init did not
     agreement = get_visible(session, user, agreement_id)
-    version = agreement.version
-    plans, context = _prepare(session, agreement, kind, language)
-    session.rollback()  # end the read: nothing is held while rendering
+    return agreement, [_plan(session, k, language) for k in template_kinds(agreement, kind)]
+
+
+def _generate(
+    session: Session,
+    actor: Actor,
+    agreement: Agreement,
+    plans: list[Planned],
+    kind: str,
+    language: str,
+) -> list[Document]:
+    """Read, release, render, then store if the agreement is still at the
+    version that was rendered."""
+    agreement_id, version = agreement.id, agreement.version
+    context = build_context(agreement, language)
+    pdf.end_read(session, "document generation")  # nothing is held while rendering
     rendered = [(plan, _render(plan, context)) for plan in plans]
     with transaction(session):
         # Only the version is needed now (visibility was checked above): lock
@@ -93,17 +127,11 @@ def generate_for(
     """Generate inside the caller's transaction (e.g. the demo loader), which
     already holds the agreement; the caller commits."""
     registry.ensure_builtins(session, commit=False)
-    plans, context = _prepare(session, agreement, kind, language)
+    plans = [_plan(session, k, language) for k in template_kinds(agreement, kind)]
+    context = build_context(agreement, language)
     rendered = [(plan, _render(plan, context)) for plan in plans]
     version = (agreement.id, agreement.version)
     return _store_all(session, actor, version, rendered, kind, language)
-
-
-def _prepare(
-    session: Session, agreement: Agreement, kind: str, language: str
-) -> tuple[list[Planned], dict[str, Any]]:
-    plans = [_plan(session, k, language) for k in template_kinds(agreement, kind)]
-    return plans, build_context(agreement, language)
 
 
 def _store_all(
@@ -135,7 +163,9 @@ def _enqueue_pdfs(document_ids: list[int]) -> None:
 
 def _plan(session: Session, kind: str, language: str) -> Planned:
     row = registry.current_template(session, kind, language)
-    return Planned(kind, row.id, row.name, row.version, row.storage_key, row.sha256)
+    return Planned(
+        kind, row.id, row.name, row.version, row.storage_key, row.sha256, row.source == "builtin"
+    )
 
 
 def _render(plan: Planned, context: dict[str, Any]) -> bytes:
@@ -202,7 +232,6 @@ def latest_dsa(session: Session, agreement: Agreement) -> Document | None:
             Document.agreement_id == agreement.id,
             Document.agreement_version == agreement.version,
             Document.kind == "dsa",
-            Document.placeholder.is_(False),
         )
         .order_by(Document.id.desc())
         .limit(1)

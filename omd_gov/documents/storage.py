@@ -1,6 +1,6 @@
 """Immutable, content-addressed file storage for templates and documents.
 
-The interface is three calls (``put``, ``get``, ``exists``) keyed by the
+The interface is two calls (``put``, ``get``) keyed by the
 content's sha256, so an object store (S3, MinIO, Azure Blob) can replace the
 directory without touching the services. Files are written once, atomically
 (temp file + rename) and made read-only; the same bytes always get the same
@@ -26,8 +26,6 @@ class Storage(Protocol):
     def put(self, data: bytes, suffix: str = "") -> str: ...
 
     def get(self, key: str) -> bytes: ...
-
-    def exists(self, key: str) -> bool: ...
 
 
 def sha256_hex(data: bytes) -> str:
@@ -73,9 +71,6 @@ class DirectoryStorage:
             return self._path(key).read_bytes()
         except OSError as error:
             raise StorageError(f"stored file {key} is missing or unreadable") from error
-
-    def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
 
 
 def get_storage() -> Storage:

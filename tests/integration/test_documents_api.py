@@ -9,12 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from omd_gov.agreements.models import Agreement
-from omd_gov.db import db
-from omd_gov.documents import services
-from tests.documents_support import docx_bytes, docx_text, small_templates, upload  # noqa: F401
+from omd_gov.audit.chain import Actor
+from omd_gov.audit.models import AuditEvent
+from omd_gov.auth.models import User
+from omd_gov.db import db, transaction
+from omd_gov.documents import pdf, registry, services
+from omd_gov.documents.models import Document, TemplateVersion
+from omd_gov.organizations.models import Organization
+from tests.documents_support import (  # noqa: F401
+    docx_bytes,
+    docx_text,
+    generate_in_worker,
+    generation_worker,
+    small_templates,
+    upload,
+)
 from tests.factories import agreement_payload
 from tests.integration.conftest import World
 
@@ -177,12 +190,56 @@ def test_an_edit_during_rendering_is_a_conflict(
     assert listed.json["items"] == []
 
 
-def test_template_registry_lists_uploads_and_uses_the_newest(world: World) -> None:
+def _row_counts() -> tuple[int, int]:
+    counts = tuple(
+        db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in (TemplateVersion, AuditEvent)
+    )
+    db.session.rollback()  # end the read
+    return counts  # type: ignore[return-value]
+
+
+def test_reading_the_registry_writes_nothing(world: World, app: Any) -> None:
+    """GETs never register the built-ins: ``omd-gov init`` and the first write do."""
+    before = _row_counts()
+    assert world.api.as_(world.legal).get("/api/v1/templates").json == []
+    assert world.api.as_(world.legal).get("/api/v1/templates/dsa_en/versions").status_code == 404
+    assert _row_counts() == before
+
+    assert registry.install_builtins(app) == 12  # what `omd-gov init` calls
+    assert registry.install_builtins(app) == 12  # and again: nothing twice
+    assert _row_counts() == (12, before[1] + 12)  # one audit event per registration
     listed = world.api.as_(world.legal).get("/api/v1/templates")
-    assert listed.status_code == 200
     names = {(t["name"], t["kind"], t["language"], t["source"]) for t in listed.json}
     assert ("dsa_en", "dsa", "en", "builtin") in names and len(names) == 12
 
+
+def test_only_the_same_version_race_is_ignored(
+    world: World, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_register = registry._register_builtin
+
+    def register_twice(session: Any, builtin: Any) -> None:
+        real_register(session, builtin)  # as if another process registered it meanwhile
+        real_register(session, builtin)
+
+    monkeypatch.setattr(registry, "_register_builtin", register_twice)
+    registry.ensure_builtins(db.session)  # the unique (name, language, version) race: ignored
+    assert _row_counts()[0] == 0  # nothing half-registered
+
+    def register_broken(session: Any, builtin: Any) -> None:
+        session.add(TemplateVersion(name=builtin.name, language="en", version=1))
+        session.flush()  # NOT NULL kind: a real error, never mistaken for the race
+
+    monkeypatch.setattr(registry, "_register_builtin", register_broken)
+    with pytest.raises(IntegrityError):
+        registry.ensure_builtins(db.session)
+    db.session.rollback()
+
+
+def test_the_newest_upload_is_used_and_rendered_by_the_worker(
+    world: World, app: Any, tmp_path: Path
+) -> None:
     first = upload(world.api, world.admin, docx_bytes("Custom v1 {{ agreement.reference }}"))
     assert first.status_code == 201, first.json
     assert (first.json["version"], first.json["source"]) == (1, "upload")
@@ -193,14 +250,43 @@ def test_template_registry_lists_uploads_and_uses_the_newest(world: World) -> No
     assert [v["version"] for v in versions] == [2, 1]
 
     agreement = world.create_agreement()
-    document = _generate(world, agreement["id"], language="en").json["items"][0]
+    with generation_worker(app, tmp_path):
+        done = generate_in_worker(world, agreement["id"])
+        canvas = _generate(world, agreement["id"], "canvas")  # built-in: rendered at once
+    assert done.status_code == 200 and done.json["status"] == "done", done.json
+    [document] = done.json["items"]
     assert (document["template_name"], document["template_version"]) == ("custom_dsa_en", 2)
     text = docx_text(world.api.as_(world.legal).get(document["links"]["docx"]).data)
     assert 'Custom v2 Energy data & <sharing> "pilot"' in text
+    assert canvas.status_code == 201 and canvas.json["items"][0]["template_name"] == "canvas_en"
+    # The job is the agreement's: hidden from outsiders like the agreement itself.
+    job_url = done.json["links"]["self"]
+    assert world.api.as_(world.sign_outsider).get(job_url).status_code == 404
+    assert world.api.as_(world.sign_partner).get(job_url).json["status"] == "done"
 
     events = world.api.as_(world.auditor).get("/api/v1/audit/events?entity_type=template")
     if events.status_code == 200:  # the audit API's filters belong to the core
         assert "upload_template" in {e["action"] for e in events.json.get("items", events.json)}
+
+
+def test_slow_work_refuses_to_run_inside_a_callers_transaction(world: World) -> None:
+    """Generation and conversion end the session's transaction before slow work;
+    inside a caller's unit of work they refuse instead of discarding its changes."""
+    agreement = world.create_agreement()
+    dsa = _generate(world, agreement["id"]).json["items"][0]
+    user = db.session.get(User, world.legal.user_id)
+    document = db.session.get(Document, dsa["id"])
+    assert user is not None and document is not None
+    with transaction(db.session):
+        kept = Organization(name="Kept Org", kind="company", country="PT", tax_id="PT1")
+        db.session.add(kept)
+        with pytest.raises(RuntimeError, match="inside an open omd_gov.db.transaction"):
+            services.generate(db.session, user, Actor.system("test"), agreement["id"], "dsa", "en")
+        with pytest.raises(RuntimeError, match="inside an open omd_gov.db.transaction"):
+            pdf.ensure_pdf(db.session, document, b"")
+        assert kept in db.session  # the caller's work is still there
+    stored = db.session.execute(select(Organization.id).where(Organization.name == "Kept Org"))
+    assert stored.scalar_one_or_none() is not None
 
 
 def test_template_endpoints_enforce_roles(world: World) -> None:

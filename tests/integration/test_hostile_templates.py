@@ -10,11 +10,19 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.documents_support import docx_bytes, rewrite_part, small_templates, upload  # noqa: F401
+from tests.documents_support import (  # noqa: F401
+    docx_bytes,
+    generate_in_worker,
+    generation_worker,
+    rewrite_part,
+    small_templates,
+    upload,
+)
 from tests.integration.conftest import World
 
 pytestmark = pytest.mark.usefixtures("small_templates")
@@ -52,20 +60,39 @@ def test_server_side_template_injection_is_refused(world: World) -> None:
     _no_upload_registered(world)
 
 
-def test_injection_that_only_fires_on_real_data_is_contained(world: World) -> None:
-    """It passes the sample render, so the generation must contain it."""
+def test_misbehaviour_on_real_data_is_contained_in_the_worker(
+    world: World, app: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    """Templates that pass the sample render but misbehave on real data: the
+    worker's job ends as a clear failure (a problem when polled), nothing is
+    stored, and the worker goes on with the next job."""
+    monkeypatch.setitem(app.config, "OMD_RENDER_TIMEOUT", 1.5)
     sneaky = "{% if agreement.title == 'trigger' %}{{ ''.__class__.__mro__ }}{% endif %}ok"
     assert upload(world.api, world.admin, docx_bytes(sneaky)).status_code == 201
-    agreement = world.create_agreement(title="trigger")
-    response = world.api.as_(world.legal).post(
-        f"/api/v1/agreements/{agreement['id']}/documents", json={"kind": "dsa", "language": "en"}
-    )
-    assert response.status_code == 422 and response.mimetype == PROBLEM
-    assert "custom_dsa_en v1 failed" in response.json["detail"]
-    assert response.json["errors"][0]["code"] == "render_security"
-    assert "<class" not in response.get_data(as_text=True)
-    listed = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement['id']}/documents")
-    assert listed.json["items"] == []
+    spinning = "{% if agreement.title == 'spin' %}" + LOOP + "{% endif %}ok"
+    spin = upload(world.api, world.admin, docx_bytes(spinning), name="spin_canvas", kind="canvas")
+    assert spin.status_code == 201, spin.json
+    injected = world.create_agreement(title="trigger")
+    looping = world.create_agreement(title="spin")
+    with generation_worker(app, tmp_path):
+        security = generate_in_worker(world, injected["id"], "dsa")
+        started = time.monotonic()
+        timeout = generate_in_worker(world, looping["id"], "canvas")
+        assert time.monotonic() - started < 8
+        fine = generate_in_worker(world, looping["id"], "dsa")  # the worker is still there
+
+    assert security.status_code == 422 and security.mimetype == PROBLEM
+    assert "custom_dsa_en v1 failed" in security.json["detail"]
+    assert security.json["errors"][0]["code"] == "render_security"
+    assert security.json["job_status"] == "failed"
+    assert "<class" not in security.get_data(as_text=True)
+    assert timeout.status_code == 422 and timeout.mimetype == PROBLEM
+    assert timeout.json["errors"][0]["code"] == "render_timeout"
+    assert "spin_canvas v1 failed" in timeout.json["detail"] and "1.5 s" in timeout.json["detail"]
+    assert fine.status_code == 200 and fine.json["status"] == "done"
+    for agreement, stored in ((injected, 0), (looping, 1)):
+        listed = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement['id']}/documents")
+        assert len(listed.json["items"]) == stored
 
 
 def test_xxe_is_refused_and_nothing_is_resolved(world: World) -> None:
@@ -110,24 +137,11 @@ def test_a_syntax_error_reports_its_location(world: World) -> None:
     assert "endif" in body["detail"]
 
 
-def test_an_endless_loop_is_stopped_at_upload_and_at_generation(
-    world: World, app: Any, monkeypatch: Any
-) -> None:
+def test_an_endless_loop_is_stopped_at_upload(world: World, app: Any, monkeypatch: Any) -> None:
     monkeypatch.setitem(app.config, "OMD_RENDER_TIMEOUT", 1.5)
     started = time.monotonic()
     body = _refused(upload(world.api, world.admin, docx_bytes(LOOP)), "render_timeout")
     assert "1.5 s limit" in body["detail"] and time.monotonic() - started < 6
-
-    # A loop that only runs on real data passes the upload but not the generation.
-    guarded = "{% if agreement.title == 'spin' %}" + LOOP + "{% endif %}"
-    assert upload(world.api, world.admin, docx_bytes(guarded)).status_code == 201
-    agreement = world.create_agreement(title="spin")
-    started = time.monotonic()
-    response = world.api.as_(world.legal).post(
-        f"/api/v1/agreements/{agreement['id']}/documents", json={"kind": "dsa", "language": "en"}
-    )
-    assert response.status_code == 422 and response.json["errors"][0]["code"] == "render_timeout"
-    assert time.monotonic() - started < 6
     # The service is still there.
     assert world.api.as_(world.legal).get("/api/v1/templates").status_code == 200
 
