@@ -2,7 +2,7 @@
 deliveries, webhooks, calendar feed tokens
 
 Revision ID: 0003_deadlines
-Revises: 0001_core
+Revises: 0002_documents
 Create Date: 2026-11-27 12:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_deadlines"
-down_revision = "0001_core"
+down_revision = "0002_documents"
 branch_labels = None
 depends_on = None
 
@@ -23,10 +23,22 @@ def _pk(table):
     return sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}"))
 
 
-def _fk(table, column, target):
+def _fk(table, column, target, **options):
     return sa.ForeignKeyConstraint(
-        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}")
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), **options
     )
+
+
+# The office's defaults (the same as omd_gov.deadlines.policy.DEFAULTS, a test
+# checks it), editable by admins. Kept here so the migration stays self-contained.
+DEFAULT_POLICIES = [
+    ("legal_review", 10, [2, 0], None, 3, [], True),
+    ("changes", 10, [], None, None, [], True),
+    ("signature", 15, [], 5, None, [], True),
+    ("publication", 20, [], None, None, [], True),
+    ("expiry", None, [], None, None, [90, 30, 7], False),
+    ("periodic_review", None, [], None, None, [0], False),
+]
 
 
 def upgrade() -> None:
@@ -64,15 +76,6 @@ def _calendar_and_policy() -> None:
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_deadline_policies")),
     )
     now = datetime.now(UTC)
-    # The office's defaults (the same as omd_gov.deadlines.policy.DEFAULTS), editable by admins.
-    rows = [
-        ("legal_review", 10, [2, 0], None, 3, [], True),
-        ("changes", 10, [], None, None, [], True),
-        ("signature", 15, [], 5, None, [], True),
-        ("publication", 20, [], None, None, [], True),
-        ("expiry", None, [], None, None, [90, 30, 7], False),
-        ("periodic_review", None, [], None, None, [0], False),
-    ]
     op.bulk_insert(
         policies,
         [
@@ -88,7 +91,7 @@ def _calendar_and_policy() -> None:
                 "updated_by_id": None,
                 "updated_at": now,
             }
-            for kind, due, before, every, escalate, notices, start in rows
+            for kind, due, before, every, escalate, notices, start in DEFAULT_POLICIES
         ],
     )
     op.create_table(
@@ -121,7 +124,8 @@ def _deadlines() -> None:
         sa.Column("opened_at", TZ, nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         _fk("deadlines", "agreement_id", "agreements"),
-        _fk("deadlines", "party_id", "agreement_parties"),
+        # A party removed from an agreement (after a decline) keeps its closed deadlines.
+        _fk("deadlines", "party_id", "agreement_parties", ondelete="SET NULL"),
         _fk("deadlines", "assignee_id", "users"),
         _fk("deadlines", "assignee_organization_id", "organizations"),
         _pk("deadlines"),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask import current_app
 
 from omd_gov.auth.models import Role, User
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction
 from omd_gov.deadlines import commands
 from omd_gov.deadlines import services as deadline_services  # registers the lifecycle hook
+from omd_gov.deadlines.calendar import office_today
 from omd_gov.deadlines.policy import load_policies, update_policy
 from omd_gov.deadlines.queries import DeadlineFilter, get_deadline, list_deadlines
 from omd_gov.deadlines.schemas import (
@@ -27,16 +30,19 @@ from omd_gov.errors import NotFound
 bp = APIBlueprint("deadlines", __name__, tag="Deadlines")
 
 
-def _today() -> Any:
-    return deadline_services.context(db.session).today
+def _today() -> date:
+    return office_today(current_app.config)
 
 
 def _assignee(value: str | None) -> User | None:
+    """``?assignee=``: anyone for office staff; partners may only ask for
+    themselves (any other id is "not found", whether or not it exists)."""
     if value is None:
         return None
-    if value == "me":
-        return current_user()
-    user = db.session.get(User, int(value))
+    me = current_user()
+    if value in ("me", str(me.id)):
+        return me
+    user = db.session.get(User, int(value)) if me.is_office else None
     if user is None:
         raise NotFound(f"user {value} not found")
     return user

@@ -18,6 +18,7 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omd_gov.db import utcnow
 from omd_gov.deadlines.models import MunicipalHoliday
 
 MAX_BUSINESS_DAYS = 1000  # a guard against absurd counts (and endless loops)
@@ -106,6 +107,12 @@ def as_utc(moment: datetime) -> datetime:
 
 def office_clock(config: Mapping[str, Any]) -> OfficeClock:
     return OfficeClock(ZoneInfo(config["OMD_TIMEZONE"]), int(config["OMD_REMINDER_HOUR"]))
+
+
+def office_today(config: Mapping[str, Any], now: datetime | None = None) -> date:
+    """The office's "today" (in ``OMD_TIMEZONE``), the one used everywhere:
+    due dates, "overdue", and the default year of the calendar."""
+    return office_clock(config).local_date(utcnow() if now is None else now)
 
 
 def office_calendar(session: Session, config: Mapping[str, Any]) -> BusinessCalendar:

@@ -11,7 +11,7 @@ from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction, utcnow
 from omd_gov.deadlines import holidays, ics
-from omd_gov.deadlines.calendar import check_region, office_calendar, office_clock
+from omd_gov.deadlines.calendar import check_region, office_calendar, office_today
 from omd_gov.deadlines.schemas import (
     BusinessDaysOut,
     BusinessDaysQuery,
@@ -40,7 +40,7 @@ def _check_configured_region(state: Any) -> None:
 def list_holidays(query: dict[str, Any]) -> dict[str, Any]:
     """Non-business days of a year (default: this year): official and municipal."""
     config = current_app.config
-    year = query.get("year") or office_clock(config).local_date(utcnow()).year
+    year = query.get("year") or office_today(config).year
     cal = office_calendar(db.session, config)
     return {
         "country": cal.country,

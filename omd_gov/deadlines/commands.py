@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from omd_gov.agreements.models import Party
 from omd_gov.audit.chain import Actor, append_event
-from omd_gov.auth.models import User
+from omd_gov.auth.models import Role, User
 from omd_gov.deadlines.models import Deadline
 from omd_gov.deadlines.services import Context, close_deadline, move_deadline
-from omd_gov.errors import Conflict, NotFound, Unprocessable
+from omd_gov.errors import Conflict, Forbidden, NotFound, Unprocessable
 
-# Deadlines closed by a person rather than by a lifecycle transition.
-COMPLETABLE = ("publication", "periodic_review")
+# Deadlines closed by a person rather than by a lifecycle transition, and the
+# roles whose job that is (admins may act in any office role).
+COMPLETED_BY = {
+    "publication": (Role.TRANSPARENCY_OFFICER,),
+    "periodic_review": (Role.LEGAL_OFFICER, Role.DATA_OFFICER),
+}
 
 
 def _load_open(session: Session, deadline_id: int) -> Deadline:
@@ -23,6 +29,46 @@ def _load_open(session: Session, deadline_id: int) -> Deadline:
     if not deadline.is_open:
         raise Conflict(f"deadline {deadline_id} is closed ({deadline.close_reason})")
     return deadline
+
+
+def _may_be_assigned(session: Session, deadline: Deadline, user: User | None) -> bool:
+    """Office staff, or a signatory of one of the agreement's parties: anyone
+    else would be told about (and could read) an agreement that is not theirs."""
+    if user is None or not user.active:
+        return False
+    if user.is_office:
+        return True
+    return user.role == Role.SIGNATORY and bool(
+        session.execute(
+            select(
+                exists().where(
+                    Party.agreement_id == deadline.agreement_id,
+                    Party.organization_id == user.organization_id,
+                )
+            )
+        ).scalar()
+    )
+
+
+def _check_change(
+    session: Session,
+    ctx: Context,
+    deadline: Deadline,
+    due_on: date | None,
+    assignee_id: int | None,
+    assignee: User | None,
+) -> None:
+    errors = []
+    if due_on is not None and due_on < ctx.today:
+        errors.append({"field": "due_on", "message": "must be today or later"})
+    if due_on is not None and deadline.kind == "expiry":
+        # Its expire step fires on the agreement's end date: amend that instead.
+        errors.append({"field": "due_on", "message": "an expiry follows the end date"})
+    if assignee_id is not None and not _may_be_assigned(session, deadline, assignee):
+        message = "must be an active office user or a signatory of one of the agreement's parties"
+        errors.append({"field": "assignee_id", "message": message})
+    if errors:
+        raise Unprocessable("the deadline cannot be changed so", errors)
 
 
 def change(
@@ -38,14 +84,8 @@ def change(
     """Move the due date and/or assign one user; the (new) assignees are
     told, and the reminders follow the new revision."""
     deadline = _load_open(session, deadline_id)
-    errors = []
-    if due_on is not None and due_on < ctx.today:
-        errors.append({"field": "due_on", "message": "must be today or later"})
     assignee = session.get(User, assignee_id) if assignee_id is not None else None
-    if assignee_id is not None and (assignee is None or not assignee.active):
-        errors.append({"field": "assignee_id", "message": "no such active user"})
-    if errors:
-        raise Unprocessable("the deadline cannot be changed so", errors)
+    _check_change(session, ctx, deadline, due_on, assignee_id, assignee)
     changes: dict[str, object] = {}
     if assignee is not None:
         changes["assignee_id"] = {"from": deadline.assignee_id, "to": assignee.id}
@@ -70,11 +110,18 @@ def change(
 def complete(
     session: Session, ctx: Context, actor: Actor, deadline_id: int, comment: str = ""
 ) -> Deadline:
+    """Mark a publication or periodic-review deadline done, by a role that owns it."""
     deadline = _load_open(session, deadline_id)
-    if deadline.kind not in COMPLETABLE:
+    if deadline.kind not in COMPLETED_BY:
         raise Conflict(
             f"a {deadline.kind} deadline closes with the agreement's lifecycle, not by hand",
-            completable_kinds=list(COMPLETABLE),
+            completable_kinds=list(COMPLETED_BY),
+        )
+    roles = {role.value for role in COMPLETED_BY[deadline.kind]} | {Role.ADMIN.value}
+    if actor.role not in roles:
+        raise Forbidden(
+            f"a {deadline.kind} deadline is completed by: {', '.join(sorted(roles))}",
+            required_roles=sorted(roles),
         )
     close_deadline(session, ctx, deadline, "completed")
     append_event(

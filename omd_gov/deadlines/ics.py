@@ -24,7 +24,7 @@ from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import User
 from omd_gov.auth.tokens import hash_token
 from omd_gov.deadlines.models import CalendarFeedToken, Deadline
-from omd_gov.deadlines.queries import assigned_to
+from omd_gov.deadlines.queries import assigned_to, readable_by
 from omd_gov.notifications.messages import KIND_LABELS, language_of
 
 
@@ -77,10 +77,11 @@ def build_feed(session: Session, user: User, config: Mapping[str, Any], now: dat
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"omd-gov: {user.name}")
+    mine = assigned_to(user) if user.is_office else readable_by(user)
     rows = session.execute(
         select(Deadline, Agreement.reference, Agreement.title)
         .join(Agreement, Agreement.id == Deadline.agreement_id)
-        .where(Deadline.status == "open", assigned_to(user))
+        .where(Deadline.status == "open", mine)
         .order_by(Deadline.due_on, Deadline.id)
     ).all()
     for deadline, reference, title in rows:

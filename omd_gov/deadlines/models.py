@@ -44,8 +44,11 @@ class Deadline(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
     kind: Mapped[str] = mapped_column(String(30))
-    # For per-signatory deadlines: the signing party this deadline belongs to.
-    party_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_parties.id"))
+    # For per-signatory deadlines: the signing party this deadline belongs to
+    # (NULL once that party is removed from the agreement, e.g. after a decline).
+    party_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreement_parties.id", ondelete="SET NULL")
+    )
     # Whoever must act: this user and/or everyone with this role (in this organisation).
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assignee_role: Mapped[str | None] = mapped_column(String(30))

@@ -1,5 +1,6 @@
 """Read-side queries for deadlines, with visibility built in: office staff see
-every deadline; a partner's signatory only the deadlines assigned to them."""
+every deadline; a partner's signatory only the deadlines assigned to them,
+on agreements of their own organisation."""
 
 from __future__ import annotations
 
@@ -8,37 +9,51 @@ from datetime import date
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements.models import Agreement
+from omd_gov.agreements.models import Agreement, Party
 from omd_gov.auth.models import User
-from omd_gov.db import utcnow
-from omd_gov.deadlines.calendar import office_clock
+from omd_gov.deadlines.calendar import office_today
 from omd_gov.deadlines.models import Deadline
 from omd_gov.deadlines.schemas import DeadlineOut
 from omd_gov.errors import NotFound
 
 
 def assigned_to(user: User) -> ColumnElement[bool]:
-    """Deadlines this user must act on: by name, or by role (within their organisation)."""
+    """Deadlines this user must act on: by name, or by role within their
+    organisation. A role-wide deadline of no organisation is the office's:
+    it never matches a partner's user, whatever their role."""
+    organizations = []
+    if user.organization_id is not None:
+        organizations.append(Deadline.assignee_organization_id == user.organization_id)
+    if user.is_office:
+        organizations.append(Deadline.assignee_organization_id.is_(None))
     return or_(
         Deadline.assignee_id == user.id,
-        and_(
-            Deadline.assignee_role == user.role,
-            or_(
-                Deadline.assignee_organization_id.is_(None),
-                Deadline.assignee_organization_id == user.organization_id,
-            ),
-        ),
+        and_(Deadline.assignee_role == user.role, or_(false(), *organizations)),
     )
+
+
+def of_visible_agreement(user: User) -> ColumnElement[bool]:
+    """The deadline's agreement is visible to this partner: their organisation
+    is one of its parties (as in ``omd_gov.agreements.queries.visible``)."""
+    return exists().where(
+        Party.agreement_id == Deadline.agreement_id, Party.organization_id == user.organization_id
+    )
+
+
+def readable_by(user: User) -> ColumnElement[bool]:
+    """What a partner's user may read: deadlines assigned to them, on
+    agreements they can see (a party removed later hides them again)."""
+    return and_(assigned_to(user), of_visible_agreement(user))
 
 
 SelectT = TypeVar("SelectT", bound=Select)
 
 
 def visible(statement: SelectT, user: User) -> SelectT:
-    return statement if user.is_office else statement.where(assigned_to(user))
+    return statement if user.is_office else statement.where(readable_by(user))
 
 
 @dataclass(frozen=True)
@@ -135,5 +150,5 @@ def of_agreement(session: Session, user: User, agreement: Agreement, today: date
 
 def agreement_deadlines(session: Session, user: User, agreement: Agreement) -> list[Any]:
     """The agreement's deadlines, serialised for ``GET /agreements/{id}``."""
-    today = office_clock(current_app.config).local_date(utcnow())
+    today = office_today(current_app.config)
     return list(DeadlineOut(many=True).dump(of_agreement(session, user, agreement, today)))

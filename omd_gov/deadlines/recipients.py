@@ -2,7 +2,8 @@
 
 - Reminders and start notices go to whoever must act: the assigned user
   and/or every active user with the assigned role (within the assigned
-  organisation, for a party's signatories).
+  organisation, for a party's signatories; a role-wide deadline of no
+  organisation only reaches office staff).
 - Escalations go to the supervisors (``User.supervisor_id``) of those
   users: the head of legal is modelled as the legal officers' supervisor
   (and is told as supervisor even when also one of the assignees).
@@ -15,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.auth.models import Role, User
+from omd_gov.auth.models import OFFICE_ROLES, Role, User
 from omd_gov.deadlines.models import Deadline
 
 
@@ -29,6 +30,8 @@ def assignees(session: Session, deadline: Deadline) -> list[User]:
         statement = select(User).where(User.role == deadline.assignee_role, User.active.is_(True))
         if deadline.assignee_organization_id is not None:
             statement = statement.where(User.organization_id == deadline.assignee_organization_id)
+        else:  # a role-wide deadline of no organisation is the office's, never a partner's
+            statement = statement.where(User.role.in_(sorted(r.value for r in OFFICE_ROLES)))
         for user in session.execute(statement.order_by(User.id)).scalars():
             found.setdefault(user.id, user)
     return list(found.values())

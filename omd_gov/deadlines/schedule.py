@@ -51,7 +51,9 @@ def actions(
     """Every reminder the deadline owes over its life, in time order.
 
     Reminders dated before the day the deadline opened are dropped (an
-    agreement activated 20 days before its end gets no 90-day notice)."""
+    agreement activated 20 days before its end gets no 90-day notice), but
+    never the expiry itself: an agreement that became active after its end
+    date expires at once (clamped to the opening), not never."""
     rev = f"r{deadline.revision}"
     due = deadline.due_on
     out: list[Action] = []
@@ -67,11 +69,13 @@ def actions(
         out.append(Action("escalation", f"overdue{n}.{rev}", clock.at(cal.add(due, n))))
     for n in policy.notice_days_before:
         out.append(Action("notice", f"notice{n}.{rev}", clock.at(due - timedelta(days=n))))
+    opened_at = as_utc(deadline.opened_at)
+    opened_day = clock.local_date(opened_at)
+    out = [action for action in out if clock.local_date(action.at) >= opened_day]
     if deadline.kind == "expiry":
         # The agreement has expired once its end date is over: local midnight after it.
-        out.append(Action("expire", f"end.{rev}", clock.at(due + timedelta(days=1), hour=0)))
-    opened_day = clock.local_date(deadline.opened_at)
-    out = [action for action in out if clock.local_date(action.at) >= opened_day]
+        at = max(clock.at(due + timedelta(days=1), hour=0), opened_at)
+        out.append(Action("expire", f"end.{rev}", at))
     if policy.notify_on_start:
-        out.append(Action("start", f"start.{rev}", as_utc(deadline.opened_at)))
+        out.append(Action("start", f"start.{rev}", opened_at))
     return sorted(out, key=lambda action: (action.at, action.kind, action.step))

@@ -27,6 +27,7 @@ from omd_gov.deadlines.calendar import (
     OfficeClock,
     office_calendar,
     office_clock,
+    office_today,
 )
 from omd_gov.deadlines.models import Deadline, Reminder
 from omd_gov.deadlines.policy import Policy, load_policies
@@ -61,7 +62,7 @@ class Context:
 
     @property
     def today(self) -> date:
-        return self.clock.local_date(self.now)
+        return office_today(self.config, self.now)
 
 
 def context(session: Session, config: Mapping[str, Any] | None = None) -> Context:

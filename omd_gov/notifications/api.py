@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
+from flask import current_app
 from sqlalchemy import select, update
 
 from omd_gov.audit.chain import append_event
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction, utcnow
-from omd_gov.errors import Conflict, NotFound
+from omd_gov.errors import Conflict, NotFound, Unprocessable
+from omd_gov.notifications.mailer import parse_smtp_url
 from omd_gov.notifications.models import DeliveryFailure, Notification, Webhook
+from omd_gov.notifications.redact import redact
 from omd_gov.notifications.webhooks import new_secret
 from omd_gov.organizations.models import Organization
 
@@ -76,13 +81,47 @@ class WebhookIn(Schema):
     )
 
 
+class RedactedUrl(String):
+    """A URL shown without its ``user:password@`` part."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else redact(str(value))
+
+
 class WebhookOut(Schema):
     id = Integer()
     organization_id = Integer()
-    url = String()
+    url = RedactedUrl(metadata={"description": "without any user:password part"})
     active = Boolean()
     created_at = DateTime()
     secret = String(metadata={"description": "only in the answer to its creation"})
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_webhook_url(url: str, demo: bool) -> None:
+    """Payloads travel over TLS: plain http only in demo mode or to this host."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise Unprocessable("invalid webhook URL", [{"field": "url", "message": "no host"}])
+    if parts.scheme != "https" and not (demo or _loopback(parts.hostname)):
+        raise Unprocessable(
+            "webhooks must use https",
+            [{"field": "url", "message": "https only (http: demo mode or loopback hosts)"}],
+        )
+
+
+@bp.record_once
+def _check_smtp_url(state: Any) -> None:
+    """A malformed OMD_SMTP_URL stops the app at start-up, not on the first e-mail."""
+    parse_smtp_url(state.app.config["OMD_SMTP_URL"])
 
 
 def _own(notification_id: int) -> Notification:
@@ -180,6 +219,7 @@ def list_webhooks() -> Any:
 @bp.output(WebhookOut, status_code=201)
 def create_webhook(data: dict[str, Any]) -> Any:
     """Register an organisation's webhook; its signing secret is shown once."""
+    check_webhook_url(data["url"], current_app.config["OMD_DEMO"])
     with transaction(db.session):
         if db.session.get(Organization, data["organization_id"]) is None:
             raise NotFound(f"organisation {data['organization_id']} not found")
@@ -200,7 +240,7 @@ def create_webhook(data: dict[str, Any]) -> Any:
             entity_id=hook.id,
             action="create",
             changes={
-                "url": {"from": None, "to": hook.url},
+                "url": {"from": None, "to": redact(hook.url)},
                 "organization_id": {"from": None, "to": hook.organization_id},
             },
         )

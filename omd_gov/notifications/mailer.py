@@ -3,7 +3,8 @@ it, telling transient transport errors (retry) from permanent refusals.
 
 URL forms: ``smtp://host:25``, ``smtp://user:pass@host:587?starttls=1``,
 ``smtps://user:pass@host:465``. An empty URL only logs the message (the
-embedded default when no mail server is configured).
+embedded default when no mail server is configured). Errors never quote the
+password (``redact``); a malformed URL is a :class:`ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from omd_gov.db import utcnow
 from omd_gov.notifications.messages import render_html
+from omd_gov.notifications.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,10 @@ class TransientError(Exception):
 
 class PermanentError(Exception):
     """The receiving side refused for good (e.g. SMTP 5xx): do not retry."""
+
+
+class ConfigurationError(ValueError):
+    """``OMD_SMTP_URL`` is malformed: no retry can fix it, the operator must."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,18 @@ def parse_smtp_url(url: str, timeout: float = 30) -> SmtpSettings | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps"):
-        raise ValueError(f"OMD_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+        raise ConfigurationError(
+            f"OMD_SMTP_URL must start with smtp:// or smtps://, not {redact(url)!r}"
+        )
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ConfigurationError(f"OMD_SMTP_URL {redact(url)!r} has an invalid port") from error
     query = parse_qs(parts.query)
     implicit = parts.scheme == "smtps"
     return SmtpSettings(
         host=parts.hostname or "127.0.0.1",
-        port=parts.port or (465 if implicit else 25),
+        port=port or (465 if implicit else 25),
         implicit_tls=implicit,
         starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
         username=unquote(parts.username) if parts.username else None,
@@ -101,7 +113,7 @@ def _classify(error: Exception) -> Exception:
         return TransientError(f"SMTP authentication failed ({error.smtp_code})")
     if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
         return PermanentError(f"SMTP {error.smtp_code}: {error.smtp_error!r}")
-    return TransientError(f"{type(error).__name__}: {error}")
+    return TransientError(redact(f"{type(error).__name__}: {error}"))
 
 
 def send(message: EmailMessage, settings: SmtpSettings | None) -> None:

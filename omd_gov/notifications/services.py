@@ -9,9 +9,8 @@ sending leaves a lease that the sweep takes back once it has expired.
 
 from __future__ import annotations
 
-import random
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,19 +24,11 @@ from omd_gov.db import call_after_commit, transaction
 from omd_gov.notifications import mailer, webhooks
 from omd_gov.notifications.messages import render
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
+from omd_gov.notifications.redact import redact
 
 DELIVER_TASK = "omd.notifications.deliver"
 MAX_ROUND_GAP = timedelta(days=1)
 UNFINISHED = "deliveries.status IN ('pending', 'sending', 'failed')"
-
-
-def backoff(
-    retries: int, base: float, cap: float, rng: Callable[[], float] = random.random
-) -> float:
-    """Exponential backoff with "equal jitter": half fixed, half random, so
-    retries spread out yet never fire immediately."""
-    ceiling = min(cap, base * 2**retries)
-    return ceiling / 2 + rng() * ceiling / 2
 
 
 @dataclass(frozen=True)
@@ -237,7 +228,7 @@ def record_failure(
 
 def _recipient(session: Session, delivery: Delivery) -> str:
     if delivery.webhook is not None:
-        return delivery.webhook.url
+        return redact(delivery.webhook.url)
     notification = delivery.notification
     user = session.get(User, notification.user_id) if notification else None
     return user.email if user else "?"

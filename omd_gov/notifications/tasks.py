@@ -15,7 +15,9 @@ from sqlalchemy.exc import DBAPIError
 
 from omd_gov.db import db, utcnow
 from omd_gov.notifications import services
-from omd_gov.notifications.mailer import PermanentError, TransientError
+from omd_gov.notifications.mailer import ConfigurationError, PermanentError, TransientError
+from omd_gov.notifications.redact import redact
+from omd_gov.notifications.retrying import retry_after_database_error, retry_countdown
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +26,14 @@ log = logging.getLogger(__name__)
 def deliver(self: Any, delivery_id: int) -> str:
     try:
         return _deliver(self, delivery_id)
-    except DBAPIError as error:  # the database is busy or away: retry, or leave it to the sweep
-        db.session.rollback()
-        config = current_app.config
-        if self.request.retries >= config["OMD_TASK_MAX_RETRIES"]:
-            log.warning("delivery %s: database error (%s); the sweep retries", delivery_id, error)
-            return "deferred-to-sweep"
-        countdown = services.backoff(
-            self.request.retries,
-            config["OMD_RETRY_BACKOFF_SECONDS"],
-            config["OMD_RETRY_BACKOFF_MAX_SECONDS"],
-        )
-        raise self.retry(countdown=countdown, exc=error) from error
+    except DBAPIError as error:
+        return retry_after_database_error(self, error, f"delivery {delivery_id}")
+
+
+def _reason(error: Exception) -> str:
+    """What is logged and stored about a failed attempt (no URL credentials)."""
+    known = isinstance(error, TransientError | PermanentError | ConfigurationError)
+    return redact(str(error) if known else repr(error))
 
 
 def _deliver(self: Any, delivery_id: int) -> str:
@@ -47,23 +45,26 @@ def _deliver(self: Any, delivery_id: int) -> str:
     try:
         services.send(db.session, delivery_id, config)
     except PermanentError as error:
-        _fail(delivery_id, token, str(error), permanent=True)
+        _fail(delivery_id, token, _reason(error), permanent=True)
         return "rejected"
-    except Exception as error:  # transport errors, and anything unexpected: retry
-        reason = str(error) if isinstance(error, TransientError) else repr(error)
+    except ConfigurationError as error:
+        # Retrying cannot fix a setting: fail this round at once; the sweep's
+        # next rounds deliver it once the operator has fixed the setting.
         db.session.rollback()
-        if self.request.retries >= config["OMD_TASK_MAX_RETRIES"]:
+        _fail(delivery_id, token, _reason(error), permanent=False)
+        return "misconfigured"
+    except Exception as error:  # transport errors, and anything unexpected: retry
+        reason = _reason(error)
+        db.session.rollback()
+        countdown = retry_countdown(self, config)
+        if countdown is None:
             _fail(delivery_id, token, reason, permanent=False)
             return "failed"
-        countdown = services.backoff(
-            self.request.retries,
-            config["OMD_RETRY_BACKOFF_SECONDS"],
-            config["OMD_RETRY_BACKOFF_MAX_SECONDS"],
-        )
         due = utcnow() + timedelta(seconds=countdown) + lease
         services.release_for_retry(db.session, delivery_id, token, reason, due)
         log.info("delivery %s: %s; retry in %.2fs", delivery_id, reason, countdown)
-        raise self.retry(countdown=countdown, exc=error) from error
+        # Celery logs the retry's exception: give it the redacted reason.
+        raise self.retry(countdown=countdown, exc=TransientError(reason)) from error
     _mark_sent(delivery_id, token)
     return "sent"
 

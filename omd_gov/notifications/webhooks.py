@@ -7,6 +7,7 @@ and may deduplicate on ``X-OMD-Delivery`` (stable across retries).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -14,9 +15,11 @@ import secrets
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from omd_gov.db import utcnow
 from omd_gov.notifications.mailer import PermanentError, TransientError
+from omd_gov.notifications.redact import redact
 
 SIGNATURE_HEADER = "X-OMD-Signature"
 
@@ -42,23 +45,30 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
+def _basic_auth(url: str, headers: dict[str, str]) -> str:
+    """urllib ignores a URL's ``user:password@``: send it as HTTP Basic auth."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url
+    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def post(url: str, secret: str, event: dict[str, Any], delivery_id: int, timeout: float) -> None:
     """POST the signed event. Raises TransientError (network, 5xx, 408, 429)
     or PermanentError (other 4xx)."""
     body = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
     timestamp = int(utcnow().timestamp())
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "omd-gov-webhooks/1",
-            "X-OMD-Event": str(event.get("type", "")),
-            "X-OMD-Delivery": str(delivery_id),
-            SIGNATURE_HEADER: sign(secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "omd-gov-webhooks/1",
+        "X-OMD-Event": str(event.get("type", "")),
+        "X-OMD-Delivery": str(delivery_id),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+    }
+    url = _basic_auth(url, headers)
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             response.read(1024)
@@ -67,4 +77,4 @@ def post(url: str, secret: str, event: dict[str, Any], delivery_id: int, timeout
             raise PermanentError(f"webhook answered HTTP {error.code}") from error
         raise TransientError(f"webhook answered HTTP {error.code}") from error
     except (OSError, ValueError) as error:
-        raise TransientError(f"{type(error).__name__}: {error}") from error
+        raise TransientError(redact(f"{type(error).__name__}: {error}")) from error

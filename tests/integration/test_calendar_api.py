@@ -16,7 +16,7 @@ from omd_gov.audit.models import AuditEvent
 from omd_gov.db import db
 from omd_gov.deadlines.models import CalendarFeedToken
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import advance
+from tests.reminders_support import advance
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from omd_gov.db import db
 from omd_gov.deadlines.models import Deadline
 from tests.factories import agreement_payload
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import advance
+from tests.reminders_support import advance
 
 MONDAY = datetime(2026, 6, 1, 9, tzinfo=UTC)  # 10:00 in Porto
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 import omd_gov
 from omd_gov.db import Base, db
+from omd_gov.deadlines.policy import DEFAULTS, Policy
 from omd_gov.migrate import alembic_config
 
 # Created by raw SQL in the migrations on purpose (PostgreSQL trigram indexes for
@@ -44,8 +45,23 @@ def test_the_migrated_schema_matches_the_models(app: Any) -> None:
     assert differences == [], "\n".join(map(str, differences))
 
 
-def test_the_database_is_at_every_head(app: Any) -> None:
-    heads = set(ScriptDirectory.from_config(alembic_config(app)).get_heads())
+def test_one_linear_history_and_the_database_is_at_its_head(app: Any) -> None:
+    heads = ScriptDirectory.from_config(alembic_config(app)).get_heads()
+    assert len(heads) == 1, f"the migrations branch: heads {heads}"
     with app.app_context(), db.engine.connect() as connection:
-        current = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
-    assert current == heads and heads
+        current = list(
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        )
+    assert current == heads
+
+
+def test_the_seeded_deadline_policies_are_the_built_in_defaults(app: Any) -> None:
+    """Migration 0003 keeps its own copy of the defaults (migrations must not
+    import application code): what it seeds must equal ``DEFAULTS``."""
+    migration = ScriptDirectory.from_config(alembic_config(app)).get_revision("0003_deadlines")
+    assert migration is not None
+    seeded = {
+        kind: Policy(kind, due, tuple(before), every, escalate, tuple(notices), start)
+        for kind, due, before, every, escalate, notices, start in migration.module.DEFAULT_POLICIES
+    }
+    assert seeded == DEFAULTS

@@ -11,7 +11,7 @@ import pytest
 from omd_gov.db import transaction
 from tests.factories import Factory
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import (
+from tests.reminders_support import (
     BROKERS,
     advance,
     on_broker,

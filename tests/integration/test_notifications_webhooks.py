@@ -3,6 +3,7 @@ endpoint through a real worker."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -14,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from omd_gov.audit.models import AuditEvent
 from omd_gov.db import db
 from omd_gov.notifications.models import Delivery
 from omd_gov.notifications.webhooks import SIGNATURE_HEADER, verify
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import advance, on_broker, settle, worker_thread
+from tests.reminders_support import advance, on_broker, settle, worker_thread
 
 
 @contextmanager
@@ -43,6 +45,18 @@ def endpoint(status: int = 204) -> Iterator[tuple[str, list[tuple[dict[str, str]
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_webhooks_need_https_except_in_demo_mode_or_on_this_host(app: Any, world: World) -> None:
+    api = world.api.as_(world.admin)
+    plain = {"organization_id": world.partner, "url": "http://partner.example/hooks"}
+    refused = api.post("/api/v1/webhooks", json=plain)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "url"
+    app.config["OMD_DEMO"] = True
+    try:
+        assert api.post("/api/v1/webhooks", json=plain).status_code == 201
+    finally:
+        app.config["OMD_DEMO"] = False
 
 
 def test_webhook_admin_api(world: World) -> None:
@@ -112,17 +126,25 @@ def test_a_webhook_answering_410_is_rejected_for_good(
         on_broker(app, "filesystem", tmp_path, OMD_SMTP_URL="") as celery,
         worker_thread(celery),
     ):
-        world.api.as_(world.admin).post(
-            "/api/v1/webhooks", json={"organization_id": world.city, "url": url}
+        secret_url = url.replace("http://", "http://hook:s3cret@")
+        created = world.api.as_(world.admin).post(
+            "/api/v1/webhooks", json={"organization_id": world.city, "url": secret_url}
         )
         advance(world, agreement["id"], ("submit", world.data_officer))
         settle(app)
     assert len(received) == 1
+    # The URL's credentials are sent as Basic auth, and never shown or stored elsewhere.
+    assert received[0][0]["authorization"] == "Basic " + base64.b64encode(b"hook:s3cret").decode()
+    shown = url.replace("http://", "http://***@")
+    assert created.json["url"] == shown
+    assert [h["url"] for h in world.api.as_(world.admin).get("/api/v1/webhooks").json] == [shown]
     delivery = db.session.execute(
         select(Delivery).where(Delivery.channel == "webhook")
     ).scalar_one()
     assert delivery.status == "rejected" and "410" in (delivery.last_error or "")
     failures = world.api.as_(world.admin).get("/api/v1/notifications/failures").json
     assert [(f["channel"], f["permanent"], f["recipient"]) for f in failures] == [
-        ("webhook", True, url)
+        ("webhook", True, shown)
     ]
+    audited = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "webhook"))
+    assert all("s3cret" not in str(event.changes) for event in audited.scalars())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,11 +15,12 @@ import pytest
 from pypdf import PdfReader
 
 from omd_gov.db import db
+from omd_gov.documents.api import PDF_FAILED_FOR_PARTNERS
 from omd_gov.documents.models import Document
 from omd_gov.documents.pdf import convert_docx_to_pdf
 from tests.documents_support import docx_bytes
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import on_broker, worker_thread
+from tests.reminders_support import on_broker, worker_thread
 
 PROBLEM = "application/problem+json"
 
@@ -106,6 +108,46 @@ def test_failures_are_reported_never_a_missing_file(
     listed = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement['id']}/documents")
     pdf = listed.json["items"][0]["pdf"]
     assert pdf["status"] == "failed" and words in pdf["error"]
+
+    # Partners get a generic message, never LibreOffice's own output.
+    partner = world.api.as_(world.sign_partner).get(dsa["links"]["pdf"])
+    assert partner.status_code == 503 and partner.json["detail"] == PDF_FAILED_FOR_PARTNERS
+    listed = world.api.as_(world.sign_partner).get(
+        f"/api/v1/agreements/{agreement['id']}/documents"
+    )
+    assert listed.json["items"][0]["pdf"]["error"] == PDF_FAILED_FOR_PARTNERS
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie is dead, only not reaped yet
+
+
+def test_an_interrupted_conversion_leaves_no_soffice_behind(tmp_path: Path) -> None:
+    """gunicorn stops a web worker at its timeout with SystemExit: soffice and
+    whatever it forked must die with the request, not keep running."""
+    pid_file = tmp_path / "child.pid"
+    fake = _fake_soffice(tmp_path, f"sleep 60 & echo $! > {pid_file}; wait")
+
+    def stop_the_worker(_signum: int, _frame: Any) -> None:
+        raise SystemExit(1)
+
+    previous = signal.signal(signal.SIGALRM, stop_the_worker)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(SystemExit):
+            convert_docx_to_pdf(docx_bytes("x"), soffice=fake, timeout=30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(child), "the conversion's child process survived the interruption"
 
 
 def test_the_worker_converts_after_generation(world: World, app: Any, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from omd_gov.deadlines.sweep import sweep
 from omd_gov.notifications.models import Delivery
 from tests.factories import Factory
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import (
+from tests.reminders_support import (
     BROKERS,
     WorkerProcess,
     advance,

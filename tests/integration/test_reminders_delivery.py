@@ -21,7 +21,7 @@ from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification
 from omd_gov.notifications.services import DELIVER_TASK
 from tests.factories import Factory
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import (
+from tests.reminders_support import (
     BROKERS,
     advance,
     fresh_snapshot,
@@ -95,6 +95,27 @@ def test_a_lost_broker_message_is_healed_by_the_next_sweep(
             assert len(report.reminders) == 1  # the start notice, to both legal officers
             settle(app)
     assert len(_topics(sink)) == 2
+
+
+def test_a_malformed_smtp_url_fails_at_once_without_showing_its_password(
+    app: Any, world: World, factory: Factory, tmp_path: Path
+) -> None:
+    with transaction(factory.session):
+        factory.get_user(world.legal2).active = False
+    agreement = world.create_agreement()
+    bad = "smtpx://mailer:hunter2@mail.city.pt:587"
+    with (
+        on_broker(app, "filesystem", tmp_path, OMD_SMTP_URL=bad) as celery,
+        worker_thread(celery),
+    ):
+        advance(world, agreement["id"], ("submit", world.data_officer))
+        settle(app)
+    delivery = db.session.execute(select(Delivery)).scalar_one()
+    # No retries (they cannot fix a setting); the sweep's next round tries again.
+    assert (delivery.status, delivery.attempts, delivery.rounds) == ("failed", 1, 1)
+    failure = db.session.execute(select(DeliveryFailure)).scalar_one()
+    for stored in (delivery.last_error or "", failure.error):
+        assert "OMD_SMTP_URL" in stored and "hunter2" not in stored and "mailer" not in stored
 
 
 @pytest.mark.parametrize("broker", BROKERS)

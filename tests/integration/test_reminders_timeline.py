@@ -20,7 +20,7 @@ from omd_gov.deadlines.models import Deadline
 from omd_gov.deadlines.sweep import sweep
 from tests.factories import Factory
 from tests.integration.conftest import World
-from tests.integration.test_reminders_harness import (
+from tests.reminders_support import (
     BROKERS,
     LISBON,
     advance,

@@ -3,57 +3,71 @@ embedded filesystem transport under concurrent consumers."""
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from celery import Celery
 from kombu import Connection, Queue
 
 from omd_gov.celery_app import SWEEP_TASK, AtomicFilesystemTransport, celery_config
 from omd_gov.config import load_config
+from tests.reminders_support import REDIS_URL, require_broker
 
 
 def _config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     return load_config(tmp_path) | overrides
 
 
-def test_beat_sweeps_every_period_and_drops_stale_sweeps(tmp_path: Path) -> None:
-    conf = celery_config(_config(tmp_path, OMD_SWEEP_SECONDS=120.0), str(tmp_path))
-    entry = conf["beat_schedule"]["deadlines-sweep"]
-    assert (entry["task"], entry["schedule"], entry["options"]) == (
-        SWEEP_TASK,
-        120.0,
-        {"expires": 120.0},
-    )
-    assert conf["task_acks_late"] and conf["worker_prefetch_multiplier"] == 1
-    assert conf["beat_schedule_filename"] == str(tmp_path / "celerybeat-schedule")
+def _celery(config: dict[str, Any], tmp_path: Path) -> Celery:
+    celery = Celery("omd-test", set_as_current=False)
+    celery.conf.update(celery_config(config, str(tmp_path)))
+    return celery
 
 
-def test_embedded_broker_is_the_atomic_filesystem_transport(tmp_path: Path) -> None:
-    conf = celery_config(_config(tmp_path), str(tmp_path))
-    assert conf["broker_url"] == "filesystem://"
-    assert conf["broker_transport"].endswith(":AtomicFilesystemTransport")
-    assert conf["broker_transport_options"]["data_folder_in"] == str(tmp_path / "broker" / "queue")
-    assert (tmp_path / "broker" / "processed").is_dir()
+def test_beat_publishes_a_registered_sweep_that_expires_after_one_period(
+    tmp_path: Path,
+) -> None:
+    """What beat sends lands in the embedded broker's folder under the
+    instance, names a task the worker has, and is dropped if it waits longer
+    than one sweep period."""
+    celery = _celery(_config(tmp_path, OMD_SWEEP_SECONDS=120.0), tmp_path)
+    celery.loader.import_default_modules()  # what a worker does: the tasks register
+    (entry,) = celery.conf.beat_schedule.values()
+    assert entry["task"] == SWEEP_TASK and SWEEP_TASK in celery.tasks
+    before = datetime.now(UTC)
+    celery.send_task(entry["task"], **entry["options"])
+    (message,) = [p for p in (tmp_path / "broker" / "queue").iterdir() if p.suffix == ".msg"]
+    expires = datetime.fromisoformat(json.loads(message.read_text())["headers"]["expires"])
+    assert before + timedelta(seconds=119) <= expires <= datetime.now(UTC) + timedelta(seconds=121)
+    celery.close()
 
 
-def test_redis_gets_one_visibility_timeout_longer_than_any_retry(tmp_path: Path) -> None:
-    redis = _config(
-        tmp_path, OMD_BROKER_URL="redis://127.0.0.1:6379/0", OMD_BROKER_KEY_PREFIX="omd:"
-    )
-    conf = celery_config(redis, str(tmp_path))
-    assert conf["broker_transport"] is None
-    assert conf["broker_transport_options"] == {
-        "visibility_timeout": 43200,
-        "global_keyprefix": "omd:",
-    }
-    assert conf["result_backend_transport_options"] == conf["broker_transport_options"]
-    too_long = redis | {"OMD_RETRY_BACKOFF_MAX_SECONDS": 50000.0}
+def test_redis_keys_carry_the_prefix_and_retries_must_fit_the_visibility_timeout(
+    tmp_path: Path,
+) -> None:
+    prefix = f"omd-test-{uuid.uuid4().hex[:12]}:"
+    config = _config(tmp_path, OMD_BROKER_URL=REDIS_URL, OMD_BROKER_KEY_PREFIX=prefix)
+    require_broker("redis", REDIS_URL)
+    celery = _celery(config, tmp_path)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        celery.send_task(SWEEP_TASK)
+        # The message waits under the prefix, so deployments can share one Redis.
+        assert client.llen(prefix + config["OMD_CELERY_QUEUE"]) == 1
+    finally:
+        celery.close()
+        mine = list(client.scan_iter(match=f"{prefix}*", count=500))
+        if mine:
+            client.delete(*mine)
+    too_long = config | {"OMD_RETRY_BACKOFF_MAX_SECONDS": 50000.0}
     with pytest.raises(ValueError, match="VISIBILITY_TIMEOUT"):
         celery_config(too_long, str(tmp_path))
-    amqp = _config(tmp_path, OMD_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//")
-    assert celery_config(amqp, str(tmp_path))["broker_transport_options"] == {}
 
 
 def test_filesystem_transport_delivers_each_message_once_to_racing_consumers(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from omd_gov.notifications.mailer import parse_smtp_url
+from omd_gov import create_app
+from omd_gov.errors import Unprocessable
+from omd_gov.notifications.api import check_webhook_url
+from omd_gov.notifications.mailer import ConfigurationError, parse_smtp_url
 from omd_gov.notifications.messages import render, render_html
-from omd_gov.notifications.services import backoff
+from omd_gov.notifications.redact import redact
+from omd_gov.notifications.retrying import backoff
 from omd_gov.notifications.webhooks import sign, verify
 
 PARAMS = {
@@ -77,6 +83,56 @@ def test_smtp_urls() -> None:
         parse_smtp_url("http://mail")
 
 
+@pytest.mark.parametrize(
+    "url", ["http://mailer:hunter2@mail.city.pt:25", "smtp://mailer:hunter2@mail:notaport"]
+)
+def test_a_malformed_smtp_url_is_a_configuration_error_that_hides_the_password(url: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        parse_smtp_url(url)
+    assert "hunter2" not in str(raised.value) and "mailer" not in str(raised.value)
+    assert "***@mail" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("smtp://u:pw@mail:25", "smtp://***@mail:25"),
+        ("https://hook:p@ss@partner.example/x?a=b", "https://***@partner.example/x?a=b"),
+        (
+            "ValueError('unknown url type: ftp://u:pw@h/x')",
+            "ValueError('unknown url type: ftp://***@h/x')",
+        ),
+        (
+            "https://partner.example/hooks and mail to a@b.pt",
+            "https://partner.example/hooks and mail to a@b.pt",
+        ),
+    ],
+)
+def test_redact_masks_url_userinfo_only(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "demo", "allowed"),
+    [
+        ("https://partner.example/hooks", False, True),
+        ("http://partner.example/hooks", False, False),
+        ("http://partner.example/hooks", True, True),
+        ("http://127.0.0.1:8080/hooks", False, True),
+        ("http://[::1]:8080/hooks", False, True),
+        ("http://localhost/hooks", False, True),
+        ("http://127.0.0.1.partner.example/hooks", False, False),
+    ],
+)
+def test_webhooks_need_https_unless_demo_or_loopback(url: str, demo: bool, allowed: bool) -> None:
+    if allowed:
+        check_webhook_url(url, demo)
+    else:
+        with pytest.raises(Unprocessable) as raised:
+            check_webhook_url(url, demo)
+        assert raised.value.errors[0]["field"] == "url"
+
+
 def test_webhook_signatures_verify_and_refuse_tampering() -> None:
     body = b'{"type":"deadline.reminder"}'
     header = sign("whsec_x", 1_800_000_000, body)
@@ -85,3 +141,17 @@ def test_webhook_signatures_verify_and_refuse_tampering() -> None:
     assert not verify("whsec_y", header, body, now=1_800_000_010)
     assert not verify("whsec_x", header, body, now=1_800_000_000 + 3600)  # replayed later
     assert not verify("whsec_x", "garbage", body, now=1_800_000_000)
+
+
+def test_the_app_refuses_to_start_with_a_malformed_smtp_url(tmp_path: Path) -> None:
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "SECRET_KEY": "test-secret",
+        "OMD_STORAGE_DIR": str(tmp_path / "storage"),
+        "OMD_BROKER_URL": f"filesystem://{tmp_path / 'broker'}",
+        "OMD_SMTP_URL": "smtp://mailer:hunter2@mail:twenty-five",
+    }
+    with pytest.raises(ConfigurationError, match="OMD_SMTP_URL") as raised:
+        create_app(settings)
+    assert "hunter2" not in str(raised.value)

@@ -82,6 +82,19 @@ def test_notices_before_the_deadline_opened_are_dropped() -> None:
     assert kinds == ["notice7.r1", "end.r1"]
 
 
+def test_an_expiry_opened_after_its_end_date_still_expires_at_once() -> None:
+    """An agreement activated after its end date: no notices, but the expire
+    action is kept, clamped to the moment the deadline opened."""
+    opened = local(date(2026, 9, 10), 10).astimezone(UTC)
+    steps = [(a.kind, a.at) for a in plan("expiry", date(2026, 9, 10), date(2026, 8, 31), opened)]
+    assert steps == [("expire", opened)]
+
+
+def test_an_expiry_opened_on_its_end_date_expires_that_midnight() -> None:
+    steps = [(a.kind, a.at) for a in plan("expiry", date(2026, 8, 31), date(2026, 8, 31))]
+    assert steps == [("expire", local(date(2026, 9, 1), 0).astimezone(UTC))]
+
+
 def test_a_moved_deadline_gets_new_steps() -> None:
     deadline = FakeDeadline(
         "changes",

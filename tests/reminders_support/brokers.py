@@ -1,133 +1,30 @@
-"""Real parts for the reminder tests (this module holds no tests itself).
-
-- an in-process SMTP server (aiosmtpd) that records, or stalls on DATA;
-- a per-test Celery set-up on one of the three brokers (embedded filesystem,
-  Redis, RabbitMQ) with a unique queue and key prefix, torn down afterwards;
-  an unreachable broker FAILS the test, it is never skipped;
-- a real worker: in-process (``celery.contrib.testing.worker``) or a
-  ``celery -A celery_worker worker`` subprocess that can be SIGKILLed;
-- ``settle()``: wait until the database says nothing is owed any more.
-"""
+"""A per-test Celery set-up on a real broker, and real workers (a thread, or
+a subprocess that can be SIGKILLed)."""
 
 from __future__ import annotations
 
-import asyncio
-import email
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
-from flask import has_app_context
-from sqlalchemy import func, select, text
 
 from omd_gov.celery_app import AtomicFilesystemTransport, celery_app_for
-from omd_gov.db import db, utcnow
-from omd_gov.deadlines.models import Reminder
-from omd_gov.notifications.models import Delivery
 
 REPO = Path(__file__).resolve().parents[2]
 BROKERS = ("filesystem", "redis", "rabbitmq")
 REDIS_URL = os.environ.get("OMD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("OMD_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
-LISBON = ZoneInfo("Europe/Lisbon")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-# --- SMTP -----------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    at: datetime  # the application clock when it arrived (time-travel aware)
-    rcpt: list[str]
-    message: EmailMessage
-
-    @property
-    def local_day(self) -> date:
-        return self.at.astimezone(LISBON).date()
-
-
-@dataclass
-class SmtpSink:
-    """Records every accepted message. With ``stall`` set, DATA hangs (the
-    client waits for the final reply) until ``release`` is set, then 451."""
-
-    port: int = field(default_factory=free_port)
-    received: list[Received] = field(default_factory=list)
-    stall: threading.Event = field(default_factory=threading.Event)
-    stalled: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    controller: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.stall.is_set():
-            self.stalled.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.05)
-            return "451 4.3.0 try again later"
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        self.received.append(Received(utcnow(), list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
-        return "250 2.0.0 OK"
-
-    def start(self) -> SmtpSink:
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def wait_for(self, count: int, timeout: float = 15.0) -> list[Received]:
-        end = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < end:
-            time.sleep(0.02)
-        return list(self.received)
-
-
-@contextmanager
-def smtp_sink(start: bool = True) -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    if start:
-        sink.start()
-    try:
-        yield sink
-    finally:
-        sink.stop()
-
-
-# --- brokers --------------------------------------------------------------
 
 
 def broker_url(kind: str, tmp_path: Path) -> str:
@@ -309,77 +206,3 @@ class WorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-# --- waiting on the database ----------------------------------------------
-
-
-def outstanding(app: Any) -> int:
-    """Due but unclaimed reminders plus deliveries nobody has finished."""
-    with app.app_context():
-        now = utcnow()
-        due = db.session.execute(
-            select(func.count())
-            .select_from(Reminder)
-            .where(Reminder.status == "scheduled", Reminder.scheduled_for <= now)
-        ).scalar_one()
-        unfinished = db.session.execute(
-            select(func.count())
-            .select_from(Delivery)
-            .where(text("status IN ('pending', 'sending')"))
-        ).scalar_one()
-        db.session.remove()
-    return int(due) + int(unfinished)
-
-
-def fresh_snapshot() -> None:
-    """The ``factory`` fixture keeps one app context (so one session) for the
-    whole test, and test-client requests reuse it. On SQLite its open read
-    transaction would keep an old snapshot and miss the worker's commits."""
-    if has_app_context():
-        db.session.rollback()
-
-
-def settle(app: Any, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while (left := outstanding(app)) and time.monotonic() < end:
-        time.sleep(0.03)
-    fresh_snapshot()
-    assert not left, f"{left} reminders/deliveries still outstanding after {timeout}s"
-
-
-def fire(world: Any, agreement_id: int, account: Any, trigger: str, comment: str = "") -> Any:
-    """Fire a trigger, retrying a 409 "concurrent write" as the API asks
-    clients to (a write racing the worker's; rare since units of work take
-    SQLite's write lock up front)."""
-    for _attempt in range(5):
-        fresh_snapshot()
-        response = world.fire(agreement_id, account, trigger, comment)
-        if response.status_code != 409 or "concurrent-write" not in response.json["type"]:
-            return response
-        time.sleep(0.1)
-    return response
-
-
-def advance(world: Any, agreement_id: int, *steps: tuple[str, Any]) -> None:
-    """Fire triggers in order; generate the DSA first where signing needs one."""
-    for trigger, account in steps:
-        fresh_snapshot()
-        if trigger == "send_for_signature":
-            response = world.api.as_(account).post(
-                f"/api/v1/agreements/{agreement_id}/documents",
-                json={"kind": "dsa", "language": "en"},
-            )
-            assert response.status_code == 201, response.json
-        response = fire(world, agreement_id, account, trigger)
-        assert response.status_code == 200, (trigger, response.json)
-
-
-def happy_path(world: Any) -> list[tuple[str, Any]]:
-    return [
-        ("submit", world.data_officer),
-        ("approve", world.legal),
-        ("send_for_signature", world.legal),
-        ("sign", world.sign_city),
-        ("sign", world.sign_partner),
-    ]
