@@ -30,6 +30,24 @@ SCALAR_FIELDS = (
 )
 
 
+def record(
+    session: Session, actor: Actor, agreement: Agreement, action: str, **fields: Any
+) -> None:
+    """Append an audit event about this agreement to the current transaction.
+    ``from_state``/``to_state`` default to its current state."""
+    fields.setdefault("from_state", agreement.state)
+    fields.setdefault("to_state", agreement.state)
+    append_event(
+        session,
+        actor,
+        entity_type="agreement",
+        entity_id=agreement.id,
+        agreement_id=agreement.id,
+        action=action,
+        **fields,
+    )
+
+
 def snapshot(agreement: Agreement) -> dict[str, Any]:
     """The agreement's content as plain JSON-able data: for diffs and hashing."""
     data: dict[str, Any] = {name: getattr(agreement, name) for name in SCALAR_FIELDS}
@@ -154,14 +172,12 @@ def create(
     apply_content(session, agreement, data)
     session.add(agreement)
     session.flush()
-    append_event(
+    record(
         session,
         actor,
-        entity_type="agreement",
-        entity_id=agreement.id,
-        agreement_id=agreement.id,
-        action="create",
-        to_state="draft",
+        agreement,
+        "create",
+        from_state=None,
         changes=diff({}, {**snapshot(agreement), **_links(agreement)}),
     )
     return agreement
@@ -178,15 +194,5 @@ def update(session: Session, actor: Actor, agreement: Agreement, data: dict[str,
     changes = diff(before, snapshot(agreement))
     agreement.updated_at = utcnow()  # always bumps the row version, even for child-only edits
     session.flush()
-    append_event(
-        session,
-        actor,
-        entity_type="agreement",
-        entity_id=agreement.id,
-        agreement_id=agreement.id,
-        action="edit",
-        from_state=agreement.state,
-        to_state=agreement.state,
-        changes=changes,
-    )
+    record(session, actor, agreement, "edit", changes=changes)
     return agreement

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from omd_gov.agreements import editing, guards, lifecycle
 from omd_gov.agreements.hooks import TransitionStep, run_hooks
 from omd_gov.agreements.models import Agreement, Signature
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import utcnow
 from omd_gov.documents import services as documents
@@ -106,13 +106,11 @@ def _apply(
     agreement.updated_at = utcnow()
     changes |= _after_effects(session, agreement, to_state, actor)
     session.flush()  # the version check happens here: a stale row raises StaleDataError
-    append_event(
+    editing.record(
         session,
         actor,
-        entity_type="agreement",
-        entity_id=agreement.id,
-        agreement_id=agreement.id,
-        action=trigger,
+        agreement,
+        trigger,
         from_state=from_state,
         to_state=to_state,
         comment=comment,
@@ -194,15 +192,7 @@ def derive(
         data[key] = date.fromisoformat(data[key]) if data[key] else None
     data["amends_id" if kind == "amendment" else "renews_id"] = source.id
     draft = editing.create(session, actor, owner.id, data, prefix)
-    append_event(
-        session,
-        actor,
-        entity_type="agreement",
-        entity_id=source.id,
-        agreement_id=source.id,
-        action=f"derive_{kind}",
-        from_state=source.state,
-        to_state=source.state,
-        changes={"new_agreement": draft.reference},
+    editing.record(
+        session, actor, source, f"derive_{kind}", changes={"new_agreement": draft.reference}
     )
     return draft

@@ -14,26 +14,14 @@ from omd_gov.agreements.guards import GuardContext
 from omd_gov.agreements.models import Agreement, DataAsset, Party, Signature
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.cooperations.models import Cooperation
+from tests.factories import GDPR_COMPLETE
 
 OWNER, SUBMITTER, OTHER = 1, 2, 3
 CITY, PARTNER, NON_SIGNER, OUTSIDER = 10, 20, 30, 40
 
 
 def _gdpr(**overrides: Any) -> dict[str, Any]:
-    gdpr = {
-        "lawful_basis": "public_task",
-        "personal_data_categories": ["meter readings"],
-        "data_subject_categories": ["residents"],
-        "special_categories": [],
-        "art9_condition": None,
-        "dpia": "done",
-        "dpia_reference": "DPIA-1",
-        "retention": "P2Y",
-        "transfers_outside_eea": False,
-        "transfer_mechanism": None,
-    }
-    gdpr.update(overrides)
-    return gdpr
+    return {**GDPR_COMPLETE, **overrides}
 
 
 def _agreement(*, personal: bool = True, **overrides: Any) -> Agreement:
