@@ -57,6 +57,7 @@ def parse_args(
     add("--seconds", type=int, default=8, help="wrk duration per target and round")
     add("--connections", type=int, default=4, help="concurrent wrk connections")
     add("--workers", type=int, default=2)
+    add("--threads", type=int, default=1, help="threads per gunicorn worker (both servers)")
     add("--keep", action="store_true", help="keep the database (and its tokens) afterwards")
     add("--reuse", action="store_true", help="reuse a database kept by --keep")
     add("--skip-verify", action="store_true", help="skip verifying the 1M-event chain (~35 s)")
@@ -225,7 +226,7 @@ def run_servers(args: argparse.Namespace, fixture: Fixture, work: Path) -> dict[
     host = ["--host", "127.0.0.1"]
     app_cmd = [str(bin_dir / "omd-gov"), "serve", *host, "--port", str(ports["app"])]
     hello_cmd = [sys.executable, "-m", "bench.hello_app", *host, "--port", str(ports["hello"])]
-    workers = ["--workers", str(args.workers)]
+    workers = ["--workers", str(args.workers), "--threads", str(args.threads)]
     with ExitStack() as stack:
         stack.enter_context(serving(app_cmd + workers, env, ports["app"], work / "app.log"))
         stack.enter_context(serving(hello_cmd + workers, env, ports["hello"], work / "hello.log"))

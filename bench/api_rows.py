@@ -118,7 +118,8 @@ class Plan:
         today = date.today()
         start = created.date() + timedelta(days=30)
         end = start + timedelta(days=730)
-        if state == "active":
+        if state in ("active", "draft", "legal_review", "changes_requested", "approved", "signing"):
+            # Not yet ended: nothing past its end date can come into force.
             end = max(end, today + timedelta(days=1 + n % 900))
         elif state == "expired":
             end = min(end, today - timedelta(days=1 + n % 300))

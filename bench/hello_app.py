@@ -36,8 +36,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    run(create_hello_app(), args.host, args.port, args.workers)
+    run(create_hello_app(), args.host, args.port, args.workers, args.threads)
 
 
 if __name__ == "__main__":

@@ -128,11 +128,12 @@ def demo() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=1, show_default=True, type=int, help="threads per worker")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the app with gunicorn (not the Flask development server)."""
     from omd_gov.wsgi_server import run
 
-    run(_app(), host, port, workers)
+    run(_app(), host, port, workers, threads)
 
 
 @main.group()

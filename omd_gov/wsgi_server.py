@@ -28,11 +28,13 @@ class _Server(BaseApplication):
 def request_timeout(config: Mapping[str, Any]) -> int:
     """Longer than the slowest legitimate request: a synchronous PDF
     conversion or a package of four renders, each bounded by its own limit."""
-    slowest = max(float(config["OMD_PDF_TIMEOUT"]), 4 * float(config["OMD_RENDER_TIMEOUT"]))
+    slowest = max(
+        float(config.get("OMD_PDF_TIMEOUT", 30)), 4 * float(config.get("OMD_RENDER_TIMEOUT", 0))
+    )
     return int(slowest) + 30
 
 
-def run(app: Flask, host: str, port: int, workers: int) -> None:
+def run(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> None:
     def post_fork(_server: Any, _worker: Any) -> None:
         # Connections must never be shared across forked workers.
         with app.app_context():
@@ -41,6 +43,9 @@ def run(app: Flask, host: str, port: int, workers: int) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
+        # More than one thread selects gunicorn's gthread worker: a thread
+        # waiting on the database no longer blocks the whole process.
+        "threads": threads,
         "accesslog": "-",
         # The path without the query string: the calendar feed's secret
         # token travels in the query and must not land in the logs.
