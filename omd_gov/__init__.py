@@ -52,7 +52,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     register_error_handlers(app)
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp, url_prefix="/api/v1")
+    _register_transition_hooks()
     return app
+
+
+def _register_transition_hooks() -> None:
+    """Features that follow the lifecycle, registered explicitly (not as an
+    import side effect) so every process that builds the app has them."""
+    from omd_gov.agreements.hooks import on_transition
+    from omd_gov.deadlines.services import deadlines_follow_lifecycle
+
+    on_transition(deadlines_follow_lifecycle)
 
 
 def _require_secret_key(app: APIFlask) -> None:

@@ -7,13 +7,11 @@ from typing import Any
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
-from sqlalchemy import exists, select
 
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.cooperations import services
 from omd_gov.cooperations.canvas import STAGES
-from omd_gov.cooperations.models import Cooperation, cooperation_organizations
 from omd_gov.db import db, transaction
 
 bp = APIBlueprint("cooperations", __name__, tag="Cooperations")
@@ -68,16 +66,7 @@ def create_cooperation(data: dict[str, Any]) -> Any:
 @bp.auth_required(auth)
 @bp.output(CooperationOut(many=True))
 def list_cooperations() -> Any:
-    user = current_user()
-    statement = select(Cooperation).order_by(Cooperation.id.desc()).limit(500)
-    if not user.is_office:
-        statement = statement.where(
-            exists().where(
-                cooperation_organizations.c.cooperation_id == Cooperation.id,
-                cooperation_organizations.c.organization_id == user.organization_id,
-            )
-        )
-    return db.session.execute(statement).scalars().all()
+    return services.list_visible(db.session, current_user())
 
 
 @bp.get("/cooperations/<int:cooperation_id>")

@@ -12,7 +12,7 @@ from omd_gov.auth.models import Role, User
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction
 from omd_gov.deadlines import commands
-from omd_gov.deadlines import services as deadline_services  # registers the lifecycle hook
+from omd_gov.deadlines import services as deadline_services
 from omd_gov.deadlines.calendar import office_today
 from omd_gov.deadlines.policy import load_policies, update_policy
 from omd_gov.deadlines.queries import DeadlineFilter, get_deadline, list_deadlines

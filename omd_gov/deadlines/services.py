@@ -1,6 +1,6 @@
 """Deadlines follow the agreement lifecycle.
 
-An ``@on_transition`` hook opens, moves and closes deadline rows (and their
+A transition hook (registered by ``create_app``) opens, moves and closes deadline rows (and their
 scheduled reminder rows) inside the transition's transaction, so a
 transition, its audit event and its deadlines commit together or not at all.
 """
@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements.hooks import TransitionStep, on_transition
+from omd_gov.agreements.hooks import TransitionStep
 from omd_gov.agreements.models import Agreement
 from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import Role
@@ -226,7 +226,6 @@ def _describe(deadline: Deadline) -> dict[str, Any]:
     }
 
 
-@on_transition
 def deadlines_follow_lifecycle(session: Session, step: TransitionStep) -> None:
     ctx = context(session)
     closed = _close_for(session, ctx, step)

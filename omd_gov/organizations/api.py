@@ -9,11 +9,11 @@ from apiflask.fields import DateTime, Dict, Integer, List, String
 from apiflask.validators import Length, OneOf, Regexp
 from sqlalchemy import select
 
-from omd_gov.audit.chain import append_event
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction
-from omd_gov.errors import Conflict, NotFound
+from omd_gov.errors import NotFound
+from omd_gov.organizations import services
 from omd_gov.organizations.models import ORGANIZATION_KINDS, Organization
 
 bp = APIBlueprint("organizations", __name__, tag="Organizations")
@@ -50,21 +50,7 @@ def _visible(organization_id: int) -> Any:
 @bp.output(OrganizationOut, status_code=201)
 def create_organization(data: dict[str, Any]) -> Any:
     with transaction(db.session):
-        if db.session.execute(
-            select(Organization.id).where(Organization.name == data["name"])
-        ).first():
-            raise Conflict(f"an organisation named {data['name']!r} already exists")
-        organization = Organization(**data)
-        db.session.add(organization)
-        db.session.flush()
-        append_event(
-            db.session,
-            current_actor(),
-            entity_type="organization",
-            entity_id=organization.id,
-            action="create",
-            changes={k: {"from": None, "to": v} for k, v in data.items()},
-        )
+        organization = services.create(db.session, current_actor(), data)
     return organization
 
 
