@@ -17,7 +17,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import psycopg
 
 from bench import api_checks, api_report
 from bench.api_seed import Fixture, database_exists, psycopg_url, recreate_database, seed
+from bench.common import free_port
 from omd_gov import create_app
 from omd_gov.migrate import upgrade
 
@@ -62,12 +62,6 @@ def parse_args(
     add("--reuse", action="store_true", help="reuse a database kept by --keep")
     add("--skip-verify", action="store_true", help="skip verifying the 1M-event chain (~35 s)")
     return parser.parse_args(argv)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare(args: argparse.Namespace, url: str) -> tuple[Fixture, bool]:

@@ -30,10 +30,9 @@ from typing import Any
 import psycopg
 
 from bench.api_seed import psycopg_url, recreate_database
-from omd_gov import create_app
+from bench.common import free_port, migrated_app_on_redis
 from omd_gov.db import db
 from omd_gov.deadlines.sweep import sweep
-from omd_gov.migrate import upgrade
 from omd_gov.notifications import mailer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,21 +223,11 @@ def main() -> None:
     args = parse_args()
     url = args.server.rstrip("/") + "/" + args.database
     recreate_database(url)
-    queue = f"omd-bench-{uuid.uuid4().hex[:8]}"
     instance = os.environ.get("BENCH_INSTANCE") or tempfile.mkdtemp(prefix="omd-bench-")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "OMD_BROKER_URL": args.redis,
-            "OMD_CELERY_QUEUE": queue,
-            "OMD_BROKER_KEY_PREFIX": f"{queue}:",
-        }
-    )
-    upgrade(app)
+    app, queue = migrated_app_on_redis(url, args.redis)
     _reference_rows(app)
     counter = Counter()
-    port = _free_port()
+    port = free_port()
     smtp = Controller(counter, hostname="127.0.0.1", port=port)
     smtp.start()
     workers = None
@@ -279,14 +268,6 @@ def _report(args: argparse.Namespace, pipeline: float, baseline: float) -> None:
         f"| {args.workers} | {args.reminders} | {pipeline:.0f} | {baseline:.0f} | "
         f"{pipeline / baseline:.2f}x |"
     )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _drop_queue(url: str, queue: str) -> None:

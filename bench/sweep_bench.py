@@ -29,10 +29,9 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from bench.api_seed import psycopg_url, recreate_database
-from omd_gov import create_app
+from bench.common import migrated_app_on_redis
 from omd_gov.db import db, utcnow
 from omd_gov.deadlines.sweep import OWED, SCHEDULED, collect, sweep
-from omd_gov.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -195,17 +194,7 @@ def main() -> None:
     args = parse_args()
     url = args.server.rstrip("/") + "/" + args.database
     recreate_database(url)
-    queue = f"omd-bench-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "OMD_BROKER_URL": args.redis,
-            "OMD_CELERY_QUEUE": queue,
-            "OMD_BROKER_KEY_PREFIX": f"{queue}:",
-        }
-    )
-    upgrade(app)
+    app, queue = migrated_app_on_redis(url, args.redis)
     _reference_rows(app)
     results: list[dict[str, Any]] = []
     sizes = [int(size) for size in args.sizes.split(",")]
