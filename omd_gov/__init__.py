@@ -10,6 +10,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
+from omd_gov import api_docs
 from omd_gov.config import load_config
 from omd_gov.db import db
 from omd_gov.errors import register_error_handlers
@@ -53,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp, url_prefix="/api/v1")
     _register_transition_hooks()
+    api_docs.install(app)
     return app
 
 

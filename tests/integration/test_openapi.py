@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -76,3 +77,20 @@ def test_the_docs_page_answers(client: Any) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert "/openapi.json" in response.get_data(as_text=True)
+
+
+def test_the_docs_page_works_offline(client: Any) -> None:
+    """Swagger UI comes from the app itself, not from a CDN."""
+    page = client.get("/docs").get_data(as_text=True)
+    assert not re.search(r'(src|href)="(https?:)?//', page), "the page loads something remote"
+    for asset, mimetype in [
+        ("swagger-ui-bundle.js", "text/javascript"),
+        ("swagger-ui-standalone-preset.js", "text/javascript"),
+        ("swagger-ui.css", "text/css"),
+    ]:
+        assert f"/docs/assets/{asset}" in page
+        response = client.get(f"/docs/assets/{asset}")
+        assert response.status_code == 200 and response.mimetype == mimetype
+        assert len(response.data) > 10_000
+        response.close()
+    assert client.get("/docs/assets/../../pyproject.toml").status_code == 404
