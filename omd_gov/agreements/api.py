@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import select
 
 from omd_gov.agreements import editing, services
@@ -25,30 +25,17 @@ from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db, transaction
 from omd_gov.deadlines.queries import agreement_deadlines
-from omd_gov.errors import Forbidden, PreconditionFailed, PreconditionRequired
+from omd_gov.errors import Forbidden
+from omd_gov.preconditions import check_if_match, etag
 
 bp = APIBlueprint("agreements", __name__, tag="Agreements")
-
-
-def etag(agreement: Agreement) -> str:
-    return f'"{agreement.version}"'
 
 
 def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str, str]]:
     body = AgreementOut().dump(agreement)
     body["allowed_triggers"] = services.allowed_triggers(agreement, current_user())
     body["deadlines"] = agreement_deadlines(db.session, current_user(), agreement)
-    return body, status, {"ETag": etag(agreement)}
-
-
-def _expected_version() -> int:
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired("send If-Match with the ETag from your last GET")
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(f"If-Match {header!r} is not an ETag of this API")
-    return int(value)
+    return body, status, {"ETag": etag(agreement.version)}
 
 
 @bp.get("/agreements")
@@ -89,11 +76,7 @@ def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
         agreement = get_visible(db.session, current_user(), agreement_id, for_update=True)
         if current_user().role not in (Role.DATA_OFFICER, Role.ADMIN):
             raise Forbidden("only data officers edit agreement drafts")
-        if _expected_version() != agreement.version:
-            raise PreconditionFailed(
-                f"the agreement is at version {agreement.version}; reload it",
-                current_etag=etag(agreement),
-            )
+        check_if_match(agreement.version, required=True, what="agreement")
         editing.update(db.session, current_actor(), agreement, data)
     return _detail(agreement)
 

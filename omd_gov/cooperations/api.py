@@ -12,7 +12,9 @@ from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.cooperations import services
 from omd_gov.cooperations.canvas import STAGES
+from omd_gov.cooperations.models import Cooperation
 from omd_gov.db import db, transaction
+from omd_gov.preconditions import check_if_match, etag
 
 bp = APIBlueprint("cooperations", __name__, tag="Cooperations")
 
@@ -59,7 +61,8 @@ class CooperationOut(Schema):
 @bp.output(CooperationOut, status_code=201)
 def create_cooperation(data: dict[str, Any]) -> Any:
     with transaction(db.session):
-        return services.create(db.session, current_actor(), current_user().id, data)
+        cooperation = services.create(db.session, current_actor(), current_user().id, data)
+    return _tagged(cooperation, 201)
 
 
 @bp.get("/cooperations")
@@ -69,11 +72,23 @@ def list_cooperations() -> Any:
     return services.list_visible(db.session, current_user())
 
 
+def _tagged(cooperation: Cooperation, status: int = 200) -> tuple[Cooperation, int, dict[str, str]]:
+    return cooperation, status, {"ETag": etag(cooperation.version)}
+
+
+def _for_writing(cooperation_id: int) -> Cooperation:
+    """The cooperation, if the caller may see it and their If-Match (optional
+    here, for clients written before ETags) still names its version."""
+    cooperation = services.get_visible(db.session, current_user(), cooperation_id)
+    check_if_match(cooperation.version, required=False, what="cooperation")
+    return cooperation
+
+
 @bp.get("/cooperations/<int:cooperation_id>")
 @bp.auth_required(auth)
 @bp.output(CooperationOut)
 def get_cooperation(cooperation_id: int) -> Any:
-    return services.get_visible(db.session, current_user(), cooperation_id)
+    return _tagged(services.get_visible(db.session, current_user(), cooperation_id))
 
 
 @bp.patch("/cooperations/<int:cooperation_id>")
@@ -83,8 +98,10 @@ def get_cooperation(cooperation_id: int) -> Any:
 @bp.output(CooperationOut)
 def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
-        cooperation = services.get_visible(db.session, current_user(), cooperation_id)
-        return services.update(db.session, current_actor(), cooperation, data)
+        cooperation = services.update(
+            db.session, current_actor(), _for_writing(cooperation_id), data
+        )
+    return _tagged(cooperation)
 
 
 @bp.put("/cooperations/<int:cooperation_id>/canvas")
@@ -94,10 +111,14 @@ def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
 @bp.output(CooperationOut)
 def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
-        cooperation = services.get_visible(db.session, current_user(), cooperation_id)
-        return services.put_canvas(
-            db.session, current_actor(), cooperation, data["sections"], data["mims"]
+        cooperation = services.put_canvas(
+            db.session,
+            current_actor(),
+            _for_writing(cooperation_id),
+            data["sections"],
+            data["mims"],
         )
+    return _tagged(cooperation)
 
 
 @bp.post("/cooperations/<int:cooperation_id>/stage")
@@ -107,7 +128,7 @@ def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
 @bp.output(CooperationOut)
 def change_stage(cooperation_id: int, data: dict[str, Any]) -> Any:
     with transaction(db.session):
-        cooperation = services.get_visible(db.session, current_user(), cooperation_id)
-        return services.change_stage(
-            db.session, current_actor(), cooperation, data["to"], data["reason"]
+        cooperation = services.change_stage(
+            db.session, current_actor(), _for_writing(cooperation_id), data["to"], data["reason"]
         )
+    return _tagged(cooperation)

@@ -57,3 +57,23 @@ def test_the_canvas_holds_still_while_an_agreement_is_in_review(world: World) ->
         officer.put(f"{url}/canvas", json={"sections": FULL_CANVAS, "mims": ["MIM2"]}).status_code
         == 200
     )
+
+
+def test_cooperation_writes_honour_if_match(world: World) -> None:
+    url = f"/api/v1/cooperations/{world.cooperation_id}"
+    officer = world.api.as_(world.data_officer)
+    current = officer.get(url)
+    tag = current.headers["ETag"]
+    assert tag == f'"{current.json["version"]}"'
+
+    renamed = officer.patch(url, json={"title": "Energy 2"}, headers={"If-Match": tag})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != tag
+    stale = officer.patch(url, json={"title": "Energy 3"}, headers={"If-Match": tag})
+    assert stale.status_code == 412 and stale.json["current_etag"] == renamed.headers["ETag"]
+    stale_stage = officer.post(
+        f"{url}/stage", json={"to": "preparatory"}, headers={"If-Match": tag}
+    )
+    assert stale_stage.status_code == 412
+    assert officer.get(url).json["title"] == "Energy 2"
+    # Clients that send no If-Match still work (the header is optional here).
+    assert officer.post(f"{url}/stage", json={"to": "preparatory"}).status_code == 200
