@@ -108,11 +108,12 @@ def _agreements(session: Session, orgs: list[Organization], users: dict[str, Use
         data_officer.id,
         {"title": "Porto energy data cooperation", "organization_ids": [o.id for o in orgs]},
     )
+    officer, actor = data_officer, _actor(data_officer)
     cooperations.put_canvas(
-        session, _actor(data_officer), cooperation, CANVAS, ["MIM1", "MIM2", "MIM4"]
+        session, officer, actor, cooperation.id, CANVAS, ["MIM1", "MIM2", "MIM4"]
     )
     for stage in ("preparatory", "implementation"):
-        cooperations.change_stage(session, _actor(data_officer), cooperation, stage, "")
+        cooperations.change_stage(session, officer, actor, cooperation.id, stage, "")
     script: list[tuple[str, list[str]]] = [
         ("Street lighting telemetry (draft)", []),
         ("EV charging occupancy (in legal review)", ["submit"]),

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask import current_app
 from sqlalchemy import select
 
-from omd_gov.agreements import editing, services
+from omd_gov.agreements import commands, services
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import AgreementFilter, get_visible, list_visible
 from omd_gov.agreements.schemas import (
@@ -23,10 +23,10 @@ from omd_gov.agreements.schemas import (
 from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db, transaction
+from omd_gov.db import db
 from omd_gov.deadlines.queries import agreement_deadlines
 from omd_gov.errors import Forbidden
-from omd_gov.preconditions import check_if_match, etag
+from omd_gov.preconditions import etag, if_match
 
 bp = APIBlueprint("agreements", __name__, tag="Agreements")
 
@@ -55,8 +55,7 @@ def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(responses={201: "The new draft (AgreementOut), with its ETag"})
 def create_agreement(data: dict[str, Any]) -> Any:
     prefix = current_app.config["OMD_REFERENCE_PREFIX"]
-    with transaction(db.session):
-        agreement = editing.create(db.session, current_actor(), current_user().id, data, prefix)
+    agreement = commands.create_draft(db.session, current_user(), current_actor(), data, prefix)
     return _detail(agreement, 201)
 
 
@@ -72,12 +71,9 @@ def get_agreement(agreement_id: int) -> Any:
 @bp.input(AgreementPatch(partial=True), arg_name="data")
 @bp.doc(responses={200: "The edited agreement", 412: "Stale If-Match", 428: "If-Match missing"})
 def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        agreement = get_visible(db.session, current_user(), agreement_id, for_update=True)
-        if current_user().role not in (Role.DATA_OFFICER, Role.ADMIN):
-            raise Forbidden("only data officers edit agreement drafts")
-        check_if_match(agreement.version, required=True, what="agreement")
-        editing.update(db.session, current_actor(), agreement, data)
+    agreement = commands.edit_draft(
+        db.session, current_user(), current_actor(), agreement_id, data, if_match()
+    )
     return _detail(agreement)
 
 
@@ -88,11 +84,9 @@ def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
     responses={200: "The agreement after the transition", 409: "Illegal trigger", 422: "Guards"}
 )
 def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        agreement = get_visible(db.session, current_user(), agreement_id, for_update=True)
-        services.transition(
-            db.session, current_user(), current_actor(), agreement, data["trigger"], data["comment"]
-        )
+    agreement = commands.fire_trigger(
+        db.session, current_user(), current_actor(), agreement_id, data["trigger"], data["comment"]
+    )
     return _detail(agreement)
 
 
@@ -102,11 +96,9 @@ def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
 @bp.doc(responses={201: "The new linked draft"})
 def derive_agreement(agreement_id: int, kind: str) -> Any:
     prefix = current_app.config["OMD_REFERENCE_PREFIX"]
-    with transaction(db.session):
-        source = get_visible(db.session, current_user(), agreement_id, for_update=True)
-        draft = services.derive(
-            db.session, current_actor(), current_user(), source, kind.removesuffix("s"), prefix
-        )
+    draft = commands.derive_draft(
+        db.session, current_user(), current_actor(), agreement_id, kind.removesuffix("s"), prefix
+    )
     return _detail(draft, 201)
 
 

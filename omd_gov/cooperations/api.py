@@ -13,8 +13,8 @@ from omd_gov.auth.security import auth, current_actor, current_user, roles_requi
 from omd_gov.cooperations import services
 from omd_gov.cooperations.canvas import STAGES
 from omd_gov.cooperations.models import Cooperation
-from omd_gov.db import db, transaction
-from omd_gov.preconditions import check_if_match, etag
+from omd_gov.db import db
+from omd_gov.preconditions import etag, if_match
 
 bp = APIBlueprint("cooperations", __name__, tag="Cooperations")
 
@@ -60,9 +60,7 @@ class CooperationOut(Schema):
 @bp.input(CooperationIn, arg_name="data")
 @bp.output(CooperationOut, status_code=201)
 def create_cooperation(data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        cooperation = services.create(db.session, current_actor(), current_user().id, data)
-    return _tagged(cooperation, 201)
+    return _tagged(services.create(db.session, current_actor(), current_user().id, data), 201)
 
 
 @bp.get("/cooperations")
@@ -76,19 +74,14 @@ def _tagged(cooperation: Cooperation, status: int = 200) -> tuple[Cooperation, i
     return cooperation, status, {"ETag": etag(cooperation.version)}
 
 
-def _for_writing(cooperation_id: int) -> Cooperation:
-    """The cooperation, if the caller may see it and their If-Match (optional
-    here, for clients written before ETags) still names its version."""
-    cooperation = services.get_visible(db.session, current_user(), cooperation_id)
-    check_if_match(cooperation.version, required=False, what="cooperation")
-    return cooperation
-
-
 @bp.get("/cooperations/<int:cooperation_id>")
 @bp.auth_required(auth)
 @bp.output(CooperationOut)
 def get_cooperation(cooperation_id: int) -> Any:
     return _tagged(services.get_visible(db.session, current_user(), cooperation_id))
+
+
+# Writes honour an optional If-Match (clients written before ETags send none).
 
 
 @bp.patch("/cooperations/<int:cooperation_id>")
@@ -97,11 +90,8 @@ def get_cooperation(cooperation_id: int) -> Any:
 @bp.input(CooperationIn(partial=True), arg_name="data")
 @bp.output(CooperationOut)
 def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        cooperation = services.update(
-            db.session, current_actor(), _for_writing(cooperation_id), data
-        )
-    return _tagged(cooperation)
+    user, actor = current_user(), current_actor()
+    return _tagged(services.update(db.session, user, actor, cooperation_id, data, if_match()))
 
 
 @bp.put("/cooperations/<int:cooperation_id>/canvas")
@@ -110,14 +100,15 @@ def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
 @bp.input(CanvasIn, arg_name="data")
 @bp.output(CooperationOut)
 def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        cooperation = services.put_canvas(
-            db.session,
-            current_actor(),
-            _for_writing(cooperation_id),
-            data["sections"],
-            data["mims"],
-        )
+    cooperation = services.put_canvas(
+        db.session,
+        current_user(),
+        current_actor(),
+        cooperation_id,
+        data["sections"],
+        data["mims"],
+        if_match(),
+    )
     return _tagged(cooperation)
 
 
@@ -127,8 +118,13 @@ def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
 @bp.input(StageIn, arg_name="data")
 @bp.output(CooperationOut)
 def change_stage(cooperation_id: int, data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        cooperation = services.change_stage(
-            db.session, current_actor(), _for_writing(cooperation_id), data["to"], data["reason"]
-        )
+    cooperation = services.change_stage(
+        db.session,
+        current_user(),
+        current_actor(),
+        cooperation_id,
+        data["to"],
+        data["reason"],
+        if_match(),
+    )
     return _tagged(cooperation)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -12,8 +14,10 @@ from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import User
 from omd_gov.cooperations.canvas import SECTION_KEYS, stage_change_problem
 from omd_gov.cooperations.models import Cooperation, cooperation_organizations
+from omd_gov.db import transaction
 from omd_gov.errors import Conflict, NotFound, Unprocessable
 from omd_gov.organizations.models import Organization
+from omd_gov.preconditions import require_version
 
 
 def visible(statement: Select[Any], user: User) -> Select[Any]:
@@ -103,51 +107,70 @@ def _refuse_while_in_review(session: Session, cooperation: Cooperation) -> None:
 
 
 def create(session: Session, actor: Actor, owner_id: int, data: dict[str, Any]) -> Cooperation:
-    cooperation = Cooperation(
-        title=data["title"],
-        description=data.get("description", ""),
-        owner_id=owner_id,
-        canvas={},
-        mims=[],
-    )
-    cooperation.organizations = _organizations(session, data.get("organization_ids", []))
-    session.add(cooperation)
-    _audit(
-        session, actor, cooperation, "create", {"title": {"from": None, "to": cooperation.title}}
-    )
-    return cooperation
+    with transaction(session):
+        cooperation = Cooperation(
+            title=data["title"],
+            description=data.get("description", ""),
+            owner_id=owner_id,
+            canvas={},
+            mims=[],
+        )
+        cooperation.organizations = _organizations(session, data.get("organization_ids", []))
+        session.add(cooperation)
+        _audit(
+            session, actor, cooperation, "create", {"title": {"from": None, "to": data["title"]}}
+        )
+        return cooperation
+
+
+@contextmanager
+def _writing(
+    session: Session, user: User, cooperation_id: int, expected_version: int | None
+) -> Iterator[Cooperation]:
+    """One unit of work on a cooperation the caller may see, at the version
+    their (optional) If-Match names."""
+    with transaction(session):
+        cooperation = get_visible(session, user, cooperation_id)
+        require_version(cooperation.version, expected_version, "cooperation", required=False)
+        yield cooperation
 
 
 def update(
-    session: Session, actor: Actor, cooperation: Cooperation, data: dict[str, Any]
+    session: Session,
+    user: User,
+    actor: Actor,
+    cooperation_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Cooperation:
-    changes: dict[str, Any] = {}
-    if any(
-        data.get(name, getattr(cooperation, name)) != getattr(cooperation, name)
-        for name in ("title", "description")
-    ):
-        _refuse_while_in_review(session, cooperation)
-    for name in ("title", "description"):
-        if name in data and data[name] != getattr(cooperation, name):
-            changes[name] = {"from": getattr(cooperation, name), "to": data[name]}
-            setattr(cooperation, name, data[name])
-    if "organization_ids" in data:
-        before = [o.id for o in cooperation.organizations]
-        cooperation.organizations = _organizations(session, data["organization_ids"])
-        changes["organization_ids"] = {
-            "from": before,
-            "to": [o.id for o in cooperation.organizations],
-        }
-    _audit(session, actor, cooperation, "edit", changes)
+    with _writing(session, user, cooperation_id, expected_version) as cooperation:
+        if any(
+            data.get(name, getattr(cooperation, name)) != getattr(cooperation, name)
+            for name in ("title", "description")
+        ):
+            _refuse_while_in_review(session, cooperation)
+        changes: dict[str, Any] = {}
+        for name in ("title", "description"):
+            if name in data and data[name] != getattr(cooperation, name):
+                changes[name] = {"from": getattr(cooperation, name), "to": data[name]}
+                setattr(cooperation, name, data[name])
+        if "organization_ids" in data:
+            before = [o.id for o in cooperation.organizations]
+            cooperation.organizations = _organizations(session, data["organization_ids"])
+            after = [o.id for o in cooperation.organizations]
+            changes["organization_ids"] = {"from": before, "to": after}
+        _audit(session, actor, cooperation, "edit", changes)
     return cooperation
 
 
 def put_canvas(
     session: Session,
+    user: User,
     actor: Actor,
-    cooperation: Cooperation,
+    cooperation_id: int,
     sections: dict[str, str],
     mims: list[str],
+    expected_version: int | None = None,
 ) -> Cooperation:
     unknown = sorted(set(sections) - set(SECTION_KEYS))
     if unknown:
@@ -156,31 +179,32 @@ def put_canvas(
             [{"field": f"sections.{key}", "message": "not a canvas section"} for key in unknown],
             section_keys=list(SECTION_KEYS),
         )
-    _refuse_while_in_review(session, cooperation)
-    before = {"sections": cooperation.canvas, "mims": cooperation.mims}
-    cooperation.canvas = {key: sections[key] for key in SECTION_KEYS if key in sections}
-    cooperation.mims = list(dict.fromkeys(mims))
-    _audit(
-        session,
-        actor,
-        cooperation,
-        "canvas",
-        {
-            "canvas": {
-                "from": before,
-                "to": {"sections": cooperation.canvas, "mims": cooperation.mims},
-            }
-        },
-    )
+    with _writing(session, user, cooperation_id, expected_version) as cooperation:
+        _refuse_while_in_review(session, cooperation)
+        before = {"sections": cooperation.canvas, "mims": cooperation.mims}
+        cooperation.canvas = {key: sections[key] for key in SECTION_KEYS if key in sections}
+        cooperation.mims = list(dict.fromkeys(mims))
+        after = {"sections": cooperation.canvas, "mims": cooperation.mims}
+        _audit(session, actor, cooperation, "canvas", {"canvas": {"from": before, "to": after}})
     return cooperation
 
 
 def change_stage(
-    session: Session, actor: Actor, cooperation: Cooperation, target: str, reason: str
+    session: Session,
+    user: User,
+    actor: Actor,
+    cooperation_id: int,
+    target: str,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Cooperation:
-    problem = stage_change_problem(cooperation.stage, target, reason)
-    if problem:
-        raise Unprocessable(problem, [{"field": "to", "message": problem}], stage=cooperation.stage)
-    before, cooperation.stage = cooperation.stage, target
-    _audit(session, actor, cooperation, "stage", {"stage": {"from": before, "to": target}}, reason)
+    with _writing(session, user, cooperation_id, expected_version) as cooperation:
+        problem = stage_change_problem(cooperation.stage, target, reason)
+        if problem:
+            raise Unprocessable(
+                problem, [{"field": "to", "message": problem}], stage=cooperation.stage
+            )
+        before, cooperation.stage = cooperation.stage, target
+        changes = {"stage": {"from": before, "to": target}}
+        _audit(session, actor, cooperation, "stage", changes, reason)
     return cooperation
