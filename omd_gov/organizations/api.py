@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db, transaction
+from omd_gov.db import db
 from omd_gov.errors import NotFound
 from omd_gov.organizations import services
 from omd_gov.organizations.models import ORGANIZATION_KINDS, Organization
@@ -49,8 +49,7 @@ def _visible(organization_id: int) -> Any:
 @bp.input(OrganizationIn, arg_name="data")
 @bp.output(OrganizationOut, status_code=201)
 def create_organization(data: dict[str, Any]) -> Any:
-    with transaction(db.session):
-        organization = services.create(db.session, current_actor(), data)
+    organization = services.create(db.session, current_actor(), data)
     return organization
 
 

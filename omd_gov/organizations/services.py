@@ -8,22 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.chain import Actor, append_event
+from omd_gov.db import transaction
 from omd_gov.errors import Conflict
 from omd_gov.organizations.models import Organization
 
 
 def create(session: Session, actor: Actor, data: dict[str, Any]) -> Organization:
-    if session.execute(select(Organization.id).where(Organization.name == data["name"])).first():
-        raise Conflict(f"an organisation named {data['name']!r} already exists")
-    organization = Organization(**data)
-    session.add(organization)
-    session.flush()
-    append_event(
-        session,
-        actor,
-        entity_type="organization",
-        entity_id=organization.id,
-        action="create",
-        changes={key: {"from": None, "to": value} for key, value in data.items()},
-    )
-    return organization
+    with transaction(session):
+        if session.execute(
+            select(Organization.id).where(Organization.name == data["name"])
+        ).first():
+            raise Conflict(f"an organisation named {data['name']!r} already exists")
+        organization = Organization(**data)
+        session.add(organization)
+        session.flush()
+        append_event(
+            session,
+            actor,
+            entity_type="organization",
+            entity_id=organization.id,
+            action="create",
+            changes={key: {"from": None, "to": value} for key, value in data.items()},
+        )
+        return organization
