@@ -10,9 +10,8 @@ from flask import current_app
 
 from omd_gov.auth.models import Role, User
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db, transaction
+from omd_gov.db import db
 from omd_gov.deadlines import commands
-from omd_gov.deadlines import services as deadline_services
 from omd_gov.deadlines.calendar import office_today
 from omd_gov.deadlines.policy import load_policies, update_policy
 from omd_gov.deadlines.queries import DeadlineFilter, get_deadline, list_deadlines
@@ -73,9 +72,7 @@ def get_one(deadline_id: int) -> dict[str, Any]:
 @bp.output(DeadlineDetail)
 def change(deadline_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Move a deadline and/or assign it to one user (legal officers, admins)."""
-    with transaction(db.session):
-        ctx = deadline_services.context(db.session)
-        commands.change(db.session, ctx, current_actor(), deadline_id, **data)
+    commands.change(db.session, current_actor(), deadline_id, **data)
     return get_deadline(db.session, current_user(), deadline_id, _today())
 
 
@@ -86,9 +83,7 @@ def change(deadline_id: int, data: dict[str, Any]) -> dict[str, Any]:
 @bp.output(DeadlineDetail)
 def complete(deadline_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Mark a publication or periodic-review deadline as done."""
-    with transaction(db.session):
-        ctx = deadline_services.context(db.session)
-        commands.complete(db.session, ctx, current_actor(), deadline_id, data["comment"])
+    commands.complete(db.session, current_actor(), deadline_id, data["comment"])
     return get_deadline(db.session, current_user(), deadline_id, _today())
 
 
@@ -106,6 +101,4 @@ def get_policy() -> list[dict[str, Any]]:
 @bp.output(PolicyOut)
 def patch_policy(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Change one kind's policy (admins). It applies to deadlines opened from now on."""
-    with transaction(db.session):
-        policy = update_policy(db.session, current_actor(), kind, data)
-    return policy.as_dict()
+    return update_policy(db.session, current_actor(), kind, data).as_dict()

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db, transaction, utcnow
+from omd_gov.db import db, utcnow
 from omd_gov.deadlines import holidays, ics
 from omd_gov.deadlines.calendar import check_region, office_calendar, office_today
 from omd_gov.deadlines.schemas import (
@@ -57,10 +57,9 @@ def list_holidays(query: dict[str, Any]) -> dict[str, Any]:
 @bp.output(HolidayCreated, status_code=201)
 def add_holiday(data: dict[str, Any]) -> dict[str, Any]:
     """Add a municipal holiday or office closure (admins)."""
-    with transaction(db.session):
-        row = holidays.add_holiday(
-            db.session, current_actor(), data["date"], data["name"], data["kind"]
-        )
+    row = holidays.add_holiday(
+        db.session, current_actor(), data["date"], data["name"], data["kind"]
+    )
     return {
         "id": row.id,
         "date": row.day,
@@ -75,8 +74,7 @@ def add_holiday(data: dict[str, Any]) -> dict[str, Any]:
 @roles_required(Role.ADMIN)
 @bp.output({}, status_code=204)
 def delete_holiday(holiday_id: int) -> tuple[str, int]:
-    with transaction(db.session):
-        holidays.delete_holiday(db.session, current_actor(), holiday_id)
+    holidays.delete_holiday(db.session, current_actor(), holiday_id)
     return "", 204
 
 
@@ -105,8 +103,7 @@ def business_days(query: dict[str, Any]) -> dict[str, Any]:
 @bp.output(FeedTokenOut, status_code=201)
 def issue_feed_token() -> dict[str, str]:
     """A new secret URL for your iCalendar feed (the previous one stops working)."""
-    with transaction(db.session):
-        token = ics.issue_token(db.session, current_actor(), current_user())
+    token = ics.issue_token(db.session, current_actor(), current_user())
     return {"token": token, "url": ics.feed_url(current_app.config, token)}
 
 
@@ -114,8 +111,7 @@ def issue_feed_token() -> dict[str, str]:
 @bp.auth_required(auth)
 @bp.output({}, status_code=204)
 def revoke_feed_token() -> tuple[str, int]:
-    with transaction(db.session):
-        ics.revoke_token(db.session, current_actor(), current_user())
+    ics.revoke_token(db.session, current_actor(), current_user())
     return "", 204
 
 

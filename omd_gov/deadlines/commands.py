@@ -1,4 +1,7 @@
-"""Office actions on single deadlines: move, reassign, mark completed."""
+"""Office actions on single deadlines: move, reassign, mark completed.
+
+Each command is one unit of work (it opens the transaction itself).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from sqlalchemy.orm import Session
 from omd_gov.agreements.models import Party
 from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import Role, User
+from omd_gov.db import transaction
 from omd_gov.deadlines.models import Deadline
-from omd_gov.deadlines.services import Context, close_deadline, move_deadline
+from omd_gov.deadlines.services import Context, close_deadline, context, move_deadline
 from omd_gov.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 # Deadlines closed by a person rather than by a lifecycle transition, and the
@@ -73,7 +77,6 @@ def _check_change(
 
 def change(
     session: Session,
-    ctx: Context,
     actor: Actor,
     deadline_id: int,
     *,
@@ -83,35 +86,53 @@ def change(
 ) -> Deadline:
     """Move the due date and/or assign one user; the (new) assignees are
     told, and the reminders follow the new revision."""
-    deadline = _load_open(session, deadline_id)
-    assignee = session.get(User, assignee_id) if assignee_id is not None else None
-    _check_change(session, ctx, deadline, due_on, assignee_id, assignee)
-    changes: dict[str, object] = {}
-    if assignee is not None:
-        changes["assignee_id"] = {"from": deadline.assignee_id, "to": assignee.id}
-        deadline.assignee_id, deadline.assignee_role = assignee.id, None
-        deadline.assignee_organization_id = None
-    if due_on is not None:
-        changes["due_on"] = {"from": deadline.due_on.isoformat(), "to": due_on.isoformat()}
-    move_deadline(session, ctx, deadline, due_on or deadline.due_on)
-    append_event(
-        session,
-        actor,
-        entity_type="deadline",
-        entity_id=deadline.id,
-        agreement_id=deadline.agreement_id,
-        action="change_deadline",
-        changes=changes | {"revision": deadline.revision},
-        comment=comment,
-    )
+    with transaction(session):
+        ctx = context(session)
+        deadline = _load_open(session, deadline_id)
+        assignee = session.get(User, assignee_id) if assignee_id is not None else None
+        _check_change(session, ctx, deadline, due_on, assignee_id, assignee)
+        changes: dict[str, object] = {}
+        if assignee is not None:
+            changes["assignee_id"] = {"from": deadline.assignee_id, "to": assignee.id}
+            deadline.assignee_id, deadline.assignee_role = assignee.id, None
+            deadline.assignee_organization_id = None
+        if due_on is not None:
+            changes["due_on"] = {"from": deadline.due_on.isoformat(), "to": due_on.isoformat()}
+        move_deadline(session, ctx, deadline, due_on or deadline.due_on)
+        append_event(
+            session,
+            actor,
+            entity_type="deadline",
+            entity_id=deadline.id,
+            agreement_id=deadline.agreement_id,
+            action="change_deadline",
+            changes=changes | {"revision": deadline.revision},
+            comment=comment,
+        )
     return deadline
 
 
-def complete(
-    session: Session, ctx: Context, actor: Actor, deadline_id: int, comment: str = ""
-) -> Deadline:
+def complete(session: Session, actor: Actor, deadline_id: int, comment: str = "") -> Deadline:
     """Mark a publication or periodic-review deadline done, by a role that owns it."""
-    deadline = _load_open(session, deadline_id)
+    with transaction(session):
+        ctx = context(session)
+        deadline = _load_open(session, deadline_id)
+        _check_completable(deadline, actor)
+        close_deadline(session, ctx, deadline, "completed")
+        append_event(
+            session,
+            actor,
+            entity_type="deadline",
+            entity_id=deadline.id,
+            agreement_id=deadline.agreement_id,
+            action="complete_deadline",
+            changes={"status": {"from": "open", "to": "closed"}},
+            comment=comment,
+        )
+    return deadline
+
+
+def _check_completable(deadline: Deadline, actor: Actor) -> None:
     if deadline.kind not in COMPLETED_BY:
         raise Conflict(
             f"a {deadline.kind} deadline closes with the agreement's lifecycle, not by hand",
@@ -123,15 +144,3 @@ def complete(
             f"a {deadline.kind} deadline is completed by: {', '.join(sorted(roles))}",
             required_roles=sorted(roles),
         )
-    close_deadline(session, ctx, deadline, "completed")
-    append_event(
-        session,
-        actor,
-        entity_type="deadline",
-        entity_id=deadline.id,
-        agreement_id=deadline.agreement_id,
-        action="complete_deadline",
-        changes={"status": {"from": "open", "to": "closed"}},
-        comment=comment,
-    )
-    return deadline

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.chain import Actor, append_event
+from omd_gov.db import transaction
 from omd_gov.deadlines.calendar import BusinessCalendar
 from omd_gov.deadlines.models import MunicipalHoliday
 from omd_gov.errors import Conflict, NotFound
@@ -37,39 +38,41 @@ def add_holiday(
 ) -> MunicipalHoliday:
     """Existing deadlines keep their due dates (they were announced); the new
     day counts for deadlines opened or moved from now on."""
-    if session.execute(select(MunicipalHoliday.id).where(MunicipalHoliday.day == day)).first():
-        raise Conflict(f"{day.isoformat()} is already a municipal holiday or closure")
-    row = MunicipalHoliday(day=day, name=name, kind=kind, created_by_id=actor.user_id)
-    session.add(row)
-    session.flush()
-    append_event(
-        session,
-        actor,
-        entity_type="municipal_holiday",
-        entity_id=row.id,
-        action="create",
-        changes={
-            "date": {"from": None, "to": day.isoformat()},
-            "name": {"from": None, "to": name},
-            "kind": {"from": None, "to": kind},
-        },
-    )
+    with transaction(session):
+        if session.execute(select(MunicipalHoliday.id).where(MunicipalHoliday.day == day)).first():
+            raise Conflict(f"{day.isoformat()} is already a municipal holiday or closure")
+        row = MunicipalHoliday(day=day, name=name, kind=kind, created_by_id=actor.user_id)
+        session.add(row)
+        session.flush()
+        append_event(
+            session,
+            actor,
+            entity_type="municipal_holiday",
+            entity_id=row.id,
+            action="create",
+            changes={
+                "date": {"from": None, "to": day.isoformat()},
+                "name": {"from": None, "to": name},
+                "kind": {"from": None, "to": kind},
+            },
+        )
     return row
 
 
 def delete_holiday(session: Session, actor: Actor, holiday_id: int) -> None:
-    row = session.get(MunicipalHoliday, holiday_id, with_for_update=True)
-    if row is None:
-        raise NotFound(f"municipal holiday {holiday_id} not found")
-    append_event(
-        session,
-        actor,
-        entity_type="municipal_holiday",
-        entity_id=row.id,
-        action="delete",
-        changes={
-            "date": {"from": row.day.isoformat(), "to": None},
-            "name": {"from": row.name, "to": None},
-        },
-    )
-    session.delete(row)
+    with transaction(session):
+        row = session.get(MunicipalHoliday, holiday_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"municipal holiday {holiday_id} not found")
+        append_event(
+            session,
+            actor,
+            entity_type="municipal_holiday",
+            entity_id=row.id,
+            action="delete",
+            changes={
+                "date": {"from": row.day.isoformat(), "to": None},
+                "name": {"from": row.name, "to": None},
+            },
+        )
+        session.delete(row)

@@ -23,6 +23,7 @@ from omd_gov.agreements.models import Agreement
 from omd_gov.audit.chain import Actor, append_event
 from omd_gov.auth.models import User
 from omd_gov.auth.tokens import hash_token
+from omd_gov.db import transaction
 from omd_gov.deadlines.models import CalendarFeedToken, Deadline
 from omd_gov.deadlines.queries import assigned_to, readable_by
 from omd_gov.notifications.messages import KIND_LABELS, language_of
@@ -31,24 +32,33 @@ from omd_gov.notifications.messages import KIND_LABELS, language_of
 def issue_token(session: Session, actor: Actor, user: User) -> str:
     """A new feed secret for ``user`` (replacing any previous one)."""
     token = "ics_" + secrets.token_urlsafe(32)
-    row = session.get(CalendarFeedToken, user.id, with_for_update=True)
-    if row is None:
-        row = CalendarFeedToken(user_id=user.id)
-        session.add(row)
-    row.token_hash = hash_token(token)
-    append_event(
-        session, actor, entity_type="user", entity_id=user.id, action="issue_calendar_token"
-    )
+    with transaction(session):
+        row = session.get(CalendarFeedToken, user.id, with_for_update=True)
+        if row is None:
+            row = CalendarFeedToken(user_id=user.id)
+            session.add(row)
+        row.token_hash = hash_token(token)
+        append_event(
+            session, actor, entity_type="user", entity_id=user.id, action="issue_calendar_token"
+        )
     return token
 
 
 def revoke_token(session: Session, actor: Actor, user: User) -> bool:
-    result = session.execute(delete(CalendarFeedToken).where(CalendarFeedToken.user_id == user.id))
-    if result.rowcount:  # type: ignore[attr-defined]
-        append_event(
-            session, actor, entity_type="user", entity_id=user.id, action="revoke_calendar_token"
+    with transaction(session):
+        result = session.execute(
+            delete(CalendarFeedToken).where(CalendarFeedToken.user_id == user.id)
         )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        revoked = bool(result.rowcount)  # type: ignore[attr-defined]
+        if revoked:
+            append_event(
+                session,
+                actor,
+                entity_type="user",
+                entity_id=user.id,
+                action="revoke_calendar_token",
+            )
+    return revoked
 
 
 def user_for_token(session: Session, token: str) -> User | None:

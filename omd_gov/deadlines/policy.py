@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.chain import Actor, append_event
-from omd_gov.db import utcnow
+from omd_gov.db import transaction, utcnow
 from omd_gov.deadlines.models import DEADLINE_KINDS, DeadlinePolicy
 from omd_gov.errors import NotFound
 
@@ -75,30 +75,31 @@ def load_policies(session: Session) -> dict[str, Policy]:
 def update_policy(session: Session, actor: Actor, kind: str, changes: dict[str, Any]) -> Policy:
     """Store an admin's change of one kind's policy, audited. It applies to
     deadlines opened from now on; open deadlines keep their schedule."""
-    if kind not in DEFAULTS:
-        raise NotFound(f"no deadline kind {kind!r}")
-    before = load_policies(session)[kind]
-    for key in ("remind_before_business_days", "notice_days_before"):
-        if key in changes:
-            changes[key] = tuple(sorted(set(changes[key]), reverse=True))
-    after = replace(before, **changes)
-    row = session.get(DeadlinePolicy, kind, with_for_update=True)
-    if row is None:
-        row = DeadlinePolicy(kind=kind)
-        session.add(row)
-    for key, value in after.as_dict().items():
-        if key != "kind":
-            setattr(row, key, value)
-    row.updated_by_id = actor.user_id
-    row.updated_at = utcnow()
-    old, new = before.as_dict(), after.as_dict()
-    append_event(
-        session,
-        actor,
-        entity_type="deadline_policy",
-        entity_id=DEADLINE_KINDS.index(kind) + 1,
-        action="update_policy",
-        changes={key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}
-        | {"kind": kind},
-    )
+    with transaction(session):
+        if kind not in DEFAULTS:
+            raise NotFound(f"no deadline kind {kind!r}")
+        before = load_policies(session)[kind]
+        for key in ("remind_before_business_days", "notice_days_before"):
+            if key in changes:
+                changes[key] = tuple(sorted(set(changes[key]), reverse=True))
+        after = replace(before, **changes)
+        row = session.get(DeadlinePolicy, kind, with_for_update=True)
+        if row is None:
+            row = DeadlinePolicy(kind=kind)
+            session.add(row)
+        for key, value in after.as_dict().items():
+            if key != "kind":
+                setattr(row, key, value)
+        row.updated_by_id = actor.user_id
+        row.updated_at = utcnow()
+        old, new = before.as_dict(), after.as_dict()
+        append_event(
+            session,
+            actor,
+            entity_type="deadline_policy",
+            entity_id=DEADLINE_KINDS.index(kind) + 1,
+            action="update_policy",
+            changes={key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}
+            | {"kind": kind},
+        )
     return after

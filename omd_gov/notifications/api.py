@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_address
 from typing import Any
-from urllib.parse import urlsplit
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from omd_gov.audit.chain import append_event
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db, transaction, utcnow
-from omd_gov.errors import Conflict, NotFound, Unprocessable
+from omd_gov.db import db
+from omd_gov.notifications import services, webhook_admin
 from omd_gov.notifications.mailer import parse_smtp_url
 from omd_gov.notifications.models import DeliveryFailure, Notification, Webhook
 from omd_gov.notifications.redact import redact
-from omd_gov.notifications.webhooks import new_secret
-from omd_gov.organizations.models import Organization
 
 bp = APIBlueprint("notifications", __name__, tag="Notifications")
 
@@ -97,38 +92,10 @@ class WebhookOut(Schema):
     secret = String(metadata={"description": "only in the answer to its creation"})
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_webhook_url(url: str, demo: bool) -> None:
-    """Payloads travel over TLS: plain http only in demo mode or to this host."""
-    parts = urlsplit(url)
-    if not parts.hostname:
-        raise Unprocessable("invalid webhook URL", [{"field": "url", "message": "no host"}])
-    if parts.scheme != "https" and not (demo or _loopback(parts.hostname)):
-        raise Unprocessable(
-            "webhooks must use https",
-            [{"field": "url", "message": "https only (http: demo mode or loopback hosts)"}],
-        )
-
-
 @bp.record_once
 def _check_smtp_url(state: Any) -> None:
     """A malformed OMD_SMTP_URL stops the app at start-up, not on the first e-mail."""
     parse_smtp_url(state.app.config["OMD_SMTP_URL"])
-
-
-def _own(notification_id: int) -> Notification:
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user().id:
-        raise NotFound(f"notification {notification_id} not found")
-    return notification
 
 
 @bp.get("/notifications")
@@ -166,23 +133,14 @@ def list_notifications(query: dict[str, Any]) -> dict[str, Any]:
 @bp.auth_required(auth)
 @bp.output(NotificationRead)
 def mark_read(notification_id: int) -> Any:
-    with transaction(db.session):
-        notification = _own(notification_id)
-        if notification.read_at is None:
-            notification.read_at = utcnow()
-    return notification
+    return services.mark_read(db.session, current_user().id, notification_id)
 
 
 @bp.post("/notifications/read-all")
 @bp.auth_required(auth)
 @bp.output({}, status_code=204)
 def mark_all_read() -> tuple[str, int]:
-    with transaction(db.session):
-        db.session.execute(
-            update(Notification)
-            .where(Notification.user_id == current_user().id, Notification.read_at.is_(None))
-            .values(read_at=utcnow())
-        )
+    services.mark_all_read(db.session, current_user().id)
     return "", 204
 
 
@@ -219,32 +177,13 @@ def list_webhooks() -> Any:
 @bp.output(WebhookOut, status_code=201)
 def create_webhook(data: dict[str, Any]) -> Any:
     """Register an organisation's webhook; its signing secret is shown once."""
-    check_webhook_url(data["url"], current_app.config["OMD_DEMO"])
-    with transaction(db.session):
-        if db.session.get(Organization, data["organization_id"]) is None:
-            raise NotFound(f"organisation {data['organization_id']} not found")
-        hook = db.session.execute(
-            select(Webhook).where(Webhook.organization_id == data["organization_id"])
-        ).scalar_one_or_none()
-        if hook is not None and hook.active:
-            raise Conflict("this organisation already has a webhook; delete it first")
-        if hook is None:  # one row per organisation; a deleted one is reused
-            hook = Webhook(organization_id=data["organization_id"])
-            db.session.add(hook)
-        hook.url, hook.secret, hook.active = data["url"], new_secret(), True
-        db.session.flush()
-        append_event(
-            db.session,
-            current_actor(),
-            entity_type="webhook",
-            entity_id=hook.id,
-            action="create",
-            changes={
-                "url": {"from": None, "to": redact(hook.url)},
-                "organization_id": {"from": None, "to": hook.organization_id},
-            },
-        )
-    return hook
+    return webhook_admin.create_webhook(
+        db.session,
+        current_actor(),
+        data["organization_id"],
+        data["url"],
+        demo=current_app.config["OMD_DEMO"],
+    )
 
 
 @bp.delete("/webhooks/<int:webhook_id>")
@@ -253,17 +192,5 @@ def create_webhook(data: dict[str, Any]) -> Any:
 @bp.output({}, status_code=204)
 def delete_webhook(webhook_id: int) -> tuple[str, int]:
     """Deactivate (deliveries keep their history)."""
-    with transaction(db.session):
-        hook = db.session.get(Webhook, webhook_id)
-        if hook is None or not hook.active:
-            raise NotFound(f"webhook {webhook_id} not found")
-        hook.active = False
-        append_event(
-            db.session,
-            current_actor(),
-            entity_type="webhook",
-            entity_id=hook.id,
-            action="deactivate",
-            changes={"active": {"from": True, "to": False}},
-        )
+    webhook_admin.deactivate_webhook(db.session, current_actor(), webhook_id)
     return "", 204

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from omd_gov.auth.models import User
 from omd_gov.celery_app import enqueue
-from omd_gov.db import call_after_commit, transaction
+from omd_gov.db import call_after_commit, transaction, utcnow
+from omd_gov.errors import NotFound
 from omd_gov.notifications import mailer, webhooks
 from omd_gov.notifications.messages import render
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
@@ -99,6 +100,26 @@ def _webhook_deliveries(
 
 def _delivery(channel: str, key: str, due_at: datetime) -> Delivery:
     return Delivery(channel=channel, dedupe_key=key, status="pending", due_at=due_at)
+
+
+def mark_read(session: Session, user_id: int, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (anyone else's is "not found")."""
+    with transaction(session):
+        notification = session.get(Notification, notification_id)
+        if notification is None or notification.user_id != user_id:
+            raise NotFound(f"notification {notification_id} not found")
+        if notification.read_at is None:
+            notification.read_at = utcnow()
+    return notification
+
+
+def mark_all_read(session: Session, user_id: int) -> None:
+    with transaction(session):
+        session.execute(
+            update(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
 
 
 def enqueue_deliveries(ids: Iterable[int], expires: float | None = None) -> None:
