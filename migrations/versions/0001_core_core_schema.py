@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('sharing_model', sa.String(length=3), nullable=False),
     sa.Column('state', sa.String(length=30), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('content_version', sa.Integer(), server_default=sa.text('1'), nullable=False),
     sa.Column('cooperation_id', sa.Integer(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=False),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),

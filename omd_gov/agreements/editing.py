@@ -192,6 +192,8 @@ def update(session: Session, actor: Actor, agreement: Agreement, data: dict[str,
     before = snapshot(agreement)
     apply_content(session, agreement, data)
     changes = diff(before, snapshot(agreement))
+    if changes:
+        agreement.content_version += 1
     agreement.updated_at = utcnow()  # always bumps the row version, even for child-only edits
     session.flush()
     record(session, actor, agreement, "edit", changes=changes)

@@ -34,7 +34,11 @@ class Agreement(Base):
     purpose: Mapped[str] = mapped_column(Text)
     sharing_model: Mapped[str] = mapped_column(String(3))
     state: Mapped[str] = mapped_column(String(30), default="draft")
+    # The row's optimistic-lock counter (the ETag): every write bumps it.
     version: Mapped[int] = mapped_column(default=1)
+    # The content's version: only edits bump it. Documents and signatures
+    # refer to it, so a DSA generated during review can be frozen after approval.
+    content_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     cooperation_id: Mapped[int] = mapped_column(ForeignKey("cooperations.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

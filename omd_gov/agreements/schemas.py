@@ -128,6 +128,7 @@ class AgreementSummary(Schema):
     title = String()
     state = String()
     version = Integer()
+    content_version = Integer()
     sharing_model = String()
     cooperation_id = Integer()
     start_date = Date()

@@ -140,7 +140,7 @@ def _before_effects(
             Signature(
                 party_id=party.id,
                 user_id=user.id,
-                agreement_version=agreement.version,
+                agreement_version=agreement.content_version,
                 document_sha256=agreement.frozen_sha256 or "",
                 signed_at=utcnow(),
             )

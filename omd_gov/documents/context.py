@@ -110,7 +110,7 @@ def _agreement(agreement: Agreement, language: str) -> dict[str, Any]:
         "reference": agreement.reference or "",
         "title": agreement.title or "",
         "purpose": agreement.purpose or "",
-        "version": agreement.version or 1,
+        "version": agreement.content_version or 1,
         "sharing_model": agreement.sharing_model or "",
         "sharing_model_label": L.label(L.SHARING_MODELS, agreement.sharing_model, language),
         "start_date": L.format_date(start, language),

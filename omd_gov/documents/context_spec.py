@@ -62,7 +62,7 @@ AGREEMENT = _v(
     _v("reference", "str", "Agreement reference."),
     _v("title", "str", "Title, exactly as typed."),
     _v("purpose", "str", "Purpose of the sharing, exactly as typed."),
-    _v("version", "int", "Agreement version the document is generated from."),
+    _v("version", "int", "Content version of the agreement (edits since its creation)."),
     _v("sharing_model", "str", "Sharing model code: B2G, G2B, G2G or B2B."),
     _v("sharing_model_label", "str", "Sharing model, localised."),
     _v("start_date", "str", "Start date, localised ('not yet set' when missing)."),

@@ -101,7 +101,7 @@ def _generate(
 ) -> list[Document]:
     """Read, release, render, then store if the agreement is still at the
     version that was rendered."""
-    agreement_id, version = agreement.id, agreement.version
+    agreement_id, version = agreement.id, agreement.content_version
     context = build_context(agreement, language)
     pdf.end_read(session, "document generation")  # nothing is held while rendering
     rendered = [(plan, _render(plan, context)) for plan in plans]
@@ -109,7 +109,7 @@ def _generate(
         # Only the version is needed now (visibility was checked above): lock
         # the row, so no edit can commit between this check and the insert.
         current = session.execute(
-            select(Agreement.version).where(Agreement.id == agreement_id).with_for_update()
+            select(Agreement.content_version).where(Agreement.id == agreement_id).with_for_update()
         ).scalar_one()
         if current != version:
             raise Conflict(
@@ -130,7 +130,7 @@ def generate_for(
     plans = [_plan(session, k, language) for k in template_kinds(agreement, kind)]
     context = build_context(agreement, language)
     rendered = [(plan, _render(plan, context)) for plan in plans]
-    version = (agreement.id, agreement.version)
+    version = (agreement.id, agreement.content_version)
     return _store_all(session, actor, version, rendered, kind, language)
 
 
@@ -230,7 +230,7 @@ def latest_dsa(session: Session, agreement: Agreement) -> Document | None:
         select(Document)
         .where(
             Document.agreement_id == agreement.id,
-            Document.agreement_version == agreement.version,
+            Document.agreement_version == agreement.content_version,
             Document.kind == "dsa",
         )
         .order_by(Document.id.desc())

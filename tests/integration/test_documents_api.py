@@ -179,7 +179,9 @@ def test_an_edit_during_rendering_is_a_conflict(
 
     def render_while_someone_edits(plan: Any, context: dict[str, Any]) -> bytes:
         with db.engine.begin() as connection:
-            connection.execute(update(Agreement).values(version=Agreement.version + 1))
+            connection.execute(
+                update(Agreement).values(content_version=Agreement.content_version + 1)
+            )
         return real_render(plan, context)
 
     monkeypatch.setattr(services, "_render", render_while_someone_edits)

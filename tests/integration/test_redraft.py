@@ -77,3 +77,26 @@ def test_cooperation_writes_honour_if_match(world: World) -> None:
     assert officer.get(url).json["title"] == "Energy 2"
     # Clients that send no If-Match still work (the header is optional here).
     assert officer.post(f"{url}/stage", json={"to": "preparatory"}).status_code == 200
+
+
+def test_the_dsa_legal_reviewed_is_the_one_that_is_frozen(world: World) -> None:
+    """Transitions do not change the content version: a DSA generated during
+    review is frozen at send_for_signature; an edit makes it stale."""
+    agreement_id = world.create_agreement()["id"]
+    assert world.fire(agreement_id, world.data_officer, "submit").status_code == 200
+    reviewed = world.generate_dsa(agreement_id)
+    assert world.fire(agreement_id, world.legal, "approve").status_code == 200
+
+    sent = world.fire(agreement_id, world.legal, "send_for_signature")
+    assert sent.status_code == 200, sent.json
+    assert sent.json["frozen_sha256"] == reviewed["sha256"]
+    assert sent.json["content_version"] == reviewed["agreement_version"] == 1
+
+    declined = world.fire(agreement_id, world.sign_partner, "decline", "Clause 7")
+    assert declined.json["state"] == "changes_requested"
+    edited = _patch(world, agreement_id, {"purpose": "A narrower purpose."})
+    assert edited.json["content_version"] == 2
+    world.fire(agreement_id, world.data_officer, "submit")
+    world.fire(agreement_id, world.legal, "approve")
+    stale = world.fire(agreement_id, world.legal, "send_for_signature")
+    assert stale.status_code == 422  # the reviewed DSA predates the edit
