@@ -207,15 +207,20 @@ def summarize(rounds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return summary
 
 
-def run_servers(args: argparse.Namespace, fixture: Fixture, work: Path) -> dict[str, Any]:
-    ports = {"app": free_port(), "hello": free_port()}
-    env = dict(
+def server_env(fixture: Fixture, work: Path) -> dict[str, str]:
+    """The environment ``omd-gov serve`` runs in for a bench."""
+    return dict(
         os.environ,
         OMD_DATABASE_URL=fixture.url,
         OMD_SECRET_KEY=secrets.token_hex(16),
         OMD_INSTANCE_DIR=str(work / "instance"),
         OMD_DEMO="0",
     )
+
+
+def run_servers(args: argparse.Namespace, fixture: Fixture, work: Path) -> dict[str, Any]:
+    ports = {"app": free_port(), "hello": free_port()}
+    env = server_env(fixture, work)
     bin_dir = Path(sys.executable).parent
     host = ["--host", "127.0.0.1"]
     app_cmd = [str(bin_dir / "omd-gov"), "serve", *host, "--port", str(ports["app"])]

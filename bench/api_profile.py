@@ -11,8 +11,6 @@ Not part of ``bench/run.sh``; run it after ``api_bench --keep``:
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -139,13 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "transition": [token, "1"],
     }
     port = api_bench.free_port()
-    env = dict(
-        os.environ,
-        OMD_DATABASE_URL=fixture.url,
-        OMD_SECRET_KEY=secrets.token_hex(16),
-        OMD_INSTANCE_DIR=str(work / "instance"),
-        OMD_DEMO="0",
-    )
+    env = api_bench.server_env(fixture, work)
     command = [
         str(Path(sys.executable).parent / "omd-gov"),
         "serve",

@@ -32,3 +32,13 @@ def migrated_app_on_redis(database_url: str, redis_url: str) -> tuple[Flask, str
     )
     upgrade(app)
     return app, queue
+
+
+def drop_queue(redis_url: str, queue: str) -> None:
+    """Remove the bench's own broker keys (its queue prefix), nobody else's."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{queue}:*"))
+    if keys:
+        client.delete(*keys)

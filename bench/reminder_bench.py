@@ -30,7 +30,7 @@ from typing import Any
 import psycopg
 
 from bench.api_seed import psycopg_url, recreate_database
-from bench.common import free_port, migrated_app_on_redis
+from bench.common import drop_queue, free_port, migrated_app_on_redis
 from omd_gov.db import db
 from omd_gov.deadlines.sweep import sweep
 from omd_gov.notifications import mailer
@@ -245,7 +245,7 @@ def main() -> None:
             workers.terminate()
             workers.wait(30)
         smtp.stop()
-        _drop_queue(args.redis, queue)
+        drop_queue(args.redis, queue)
         with app.app_context():
             db.engine.dispose()
         recreate_database(url, drop_only=True)
@@ -268,15 +268,6 @@ def _report(args: argparse.Namespace, pipeline: float, baseline: float) -> None:
         f"| {args.workers} | {args.reminders} | {pipeline:.0f} | {baseline:.0f} | "
         f"{pipeline / baseline:.2f}x |"
     )
-
-
-def _drop_queue(url: str, queue: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{queue}:*"))
-    if keys:
-        client.delete(*keys)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from bench.api_seed import psycopg_url, recreate_database
-from bench.common import migrated_app_on_redis
+from bench.common import drop_queue, migrated_app_on_redis
 from omd_gov.db import db, utcnow
 from omd_gov.deadlines.sweep import OWED, SCHEDULED, collect, sweep
 
@@ -215,7 +215,7 @@ def main() -> None:
                 print(_line(figures), flush=True)
         _report(results)
     finally:
-        _drop_queue(args.redis, queue)
+        drop_queue(args.redis, queue)
         if not args.keep:
             with app.app_context():
                 db.engine.dispose()
@@ -245,15 +245,6 @@ def _report(results: list[dict[str, Any]]) -> None:
         )
     print("\nEXPLAIN (ANALYZE, BUFFERS) of the sweep's statement, largest size, 100 due:\n")
     print(next(f for f in reversed(results) if f["due"] == 100)["explain"])
-
-
-def _drop_queue(url: str, queue: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{queue}:*"))
-    if keys:
-        client.delete(*keys)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from omd_gov.db import utcnow
+from omd_gov.db import as_utc, utcnow
 
 HASHED_FIELDS = (
     "seq",
@@ -43,10 +43,7 @@ def canonical_json(value: Any) -> str:
 
 
 def _iso_utc(moment: datetime) -> str:
-    # SQLite hands back naive datetimes; all stored times are UTC.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_hash(audit_event: AuditEvent) -> str:

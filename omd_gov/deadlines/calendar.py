@@ -18,7 +18,7 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.db import utcnow
+from omd_gov.db import as_utc, utcnow
 from omd_gov.deadlines.models import MunicipalHoliday
 
 MAX_BUSINESS_DAYS = 1000  # a guard against absurd counts (and endless loops)
@@ -98,11 +98,6 @@ class OfficeClock:
 
     def local_date(self, moment: datetime) -> date:
         return as_utc(moment).astimezone(self.zone).date()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def office_clock(config: Mapping[str, Any]) -> OfficeClock:

@@ -99,15 +99,13 @@ def change(
         if due_on is not None:
             changes["due_on"] = {"from": deadline.due_on.isoformat(), "to": due_on.isoformat()}
         move_deadline(session, ctx, deadline, due_on or deadline.due_on)
-        append_event(
+        _audit(
             session,
             actor,
-            entity_type="deadline",
-            entity_id=deadline.id,
-            agreement_id=deadline.agreement_id,
-            action="change_deadline",
-            changes=changes | {"revision": deadline.revision},
-            comment=comment,
+            deadline,
+            "change_deadline",
+            changes | {"revision": deadline.revision},
+            comment,
         )
     return deadline
 
@@ -119,17 +117,35 @@ def complete(session: Session, actor: Actor, deadline_id: int, comment: str = ""
         deadline = _load_open(session, deadline_id)
         _check_completable(deadline, actor)
         close_deadline(session, ctx, deadline, "completed")
-        append_event(
+        _audit(
             session,
             actor,
-            entity_type="deadline",
-            entity_id=deadline.id,
-            agreement_id=deadline.agreement_id,
-            action="complete_deadline",
-            changes={"status": {"from": "open", "to": "closed"}},
-            comment=comment,
+            deadline,
+            "complete_deadline",
+            {"status": {"from": "open", "to": "closed"}},
+            comment,
         )
     return deadline
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    deadline: Deadline,
+    action: str,
+    changes: dict[str, object],
+    comment: str,
+) -> None:
+    append_event(
+        session,
+        actor,
+        entity_type="deadline",
+        entity_id=deadline.id,
+        agreement_id=deadline.agreement_id,
+        action=action,
+        changes=changes,
+        comment=comment,
+    )
 
 
 def _check_completable(deadline: Deadline, actor: Actor) -> None:

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.services import fire_system
 from omd_gov.audit.chain import Actor
-from omd_gov.db import transaction
+from omd_gov.db import as_utc, transaction
 from omd_gov.deadlines import recipients
-from omd_gov.deadlines.calendar import as_utc
 from omd_gov.deadlines.models import Deadline, Reminder
 from omd_gov.deadlines.services import (
     Context,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from omd_gov.deadlines.calendar import BusinessCalendar, OfficeClock, as_utc
+from omd_gov.db import as_utc
+from omd_gov.deadlines.calendar import BusinessCalendar, OfficeClock
 from omd_gov.deadlines.policy import Policy
 
 
