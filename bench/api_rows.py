@@ -16,8 +16,9 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from bench.api_history import Party, Step, history
-from omd_gov.audit.chain import Actor, event_hash
+from omd_gov.audit.chain import event_hash
 from omd_gov.audit.models import AuditEvent
+from omd_gov.auth.actors import Actor
 
 # The state mix of a register a few years in: mostly in force or closed.
 STATE_WEIGHTS = {
@@ -230,4 +231,4 @@ class Plan:
             user = self.ref["signatories"][step.party.organization_id]
         else:
             user = self.ref["users"][step.actor]
-        return Actor(user.id, user.label, user.role, "api")
+        return Actor.of(user, "api")

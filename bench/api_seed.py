@@ -23,14 +23,14 @@ from sqlalchemy.engine import make_url
 
 from bench import api_rows
 from omd_gov import create_app
-from omd_gov.audit.chain import Actor
 from omd_gov.audit.models import AuditChainHead, AuditEvent
-from omd_gov.auth.services import create_user
+from omd_gov.auth.actors import Actor
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.cooperations.models import Cooperation
 from omd_gov.db import db, transaction
 from omd_gov.migrate import upgrade
 from omd_gov.organizations.models import Organization
+from omd_gov.users.services import create_user
 
 N_PARTNERS, N_COOPERATIONS = 49, 25
 BULK_TABLES = (

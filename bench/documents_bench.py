@@ -39,9 +39,8 @@ from sqlalchemy.engine import make_url
 from omd_gov import create_app
 from omd_gov.agreements import editing
 from omd_gov.agreements.queries import get_visible
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
-from omd_gov.auth.services import create_user
 from omd_gov.cooperations import services as cooperations
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.db import db, transaction
@@ -52,6 +51,7 @@ from omd_gov.documents.rendering import _POOL, render_in_process
 from omd_gov.documents.storage import get_storage
 from omd_gov.migrate import upgrade
 from omd_gov.organizations.models import Organization
+from omd_gov.users.services import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -92,7 +92,7 @@ def seed(assets: int) -> tuple[User, int]:
         legal, _ = create_user(session, Actor.system("cli"), email="legal@bench.example",
                                name="Bench Legal", role="legal_officer",
                                organization_id=orgs[0].id)  # fmt: skip
-        actor = Actor(officer.id, officer.label, officer.role, "cli")
+        actor = Actor.of(officer, "cli")
         cooperation = cooperations.create(
             session, actor, officer.id,
             {"title": "Energy data cooperation", "organization_ids": [o.id for o in orgs]},
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict[str, Any]:
     upgrade(app)
     with app.app_context():
         legal, agreement_id = seed(args.assets)
-        actor, legal_id = Actor(legal.id, legal.label, legal.role, "cli"), legal.id
+        actor, legal_id = Actor.of(legal, "cli"), legal.id
         registry.ensure_builtins(db.session)
         template_row = registry.current_template(db.session, "dsa", "en")
         template = get_storage().get(template_row.storage_key)

@@ -11,10 +11,11 @@ import click
 from flask import Flask
 
 from omd_gov import create_app
-from omd_gov.audit.chain import Actor, verify_chain
-from omd_gov.auth import services as auth_services
-from omd_gov.db import db, transaction
+from omd_gov.audit.chain import verify_chain
+from omd_gov.auth.actors import Actor
+from omd_gov.db import db
 from omd_gov.errors import ServiceError
+from omd_gov.users import services as user_services
 
 T = TypeVar("T")
 
@@ -56,7 +57,7 @@ def create_user(
 ) -> None:
     """Create a user; prints its API token once, alone on the last line."""
     user, token = _user_command(
-        auth_services.create_user,
+        user_services.create_user,
         email=email,
         name=name,
         role=role,
@@ -71,7 +72,7 @@ def create_user(
 @click.option("--email", required=True)
 def rotate_token(email: str) -> None:
     """Replace a user's API token; prints the new one alone on the last line."""
-    user, token = _user_command(auth_services.rotate_token, email=email)
+    user, token = _user_command(user_services.rotate_token, email=email)
     click.echo(f"new API token for {user.email} (shown once; the old one no longer works):")
     click.echo(token)
 
@@ -80,7 +81,7 @@ def rotate_token(email: str) -> None:
 @click.option("--email", required=True)
 def deactivate(email: str) -> None:
     """Refuse the user's token from now on (the account and its history stay)."""
-    user = _user_command(auth_services.set_active, email=email, active=False)
+    user = _user_command(user_services.set_active, email=email, active=False)
     click.echo(f"deactivated {user.email}")
 
 
@@ -90,17 +91,16 @@ def deactivate(email: str) -> None:
 def set_supervisor(email: str, supervisor_email: str) -> None:
     """Send escalations of this user's overdue deadlines to the supervisor."""
     user = _user_command(
-        auth_services.set_supervisor, email=email, supervisor_email=supervisor_email
+        user_services.set_supervisor, email=email, supervisor_email=supervisor_email
     )
     click.echo(f"{user.email} now escalates to {supervisor_email}")
 
 
 def _user_command(command: Callable[..., T], **kwargs: Any) -> T:
-    """Run one audited user-administration service in its own transaction."""
+    """Run one user-administration service (it owns its unit of work)."""
     with _app().app_context():
         try:
-            with transaction(db.session):
-                return command(db.session, Actor.system("cli"), **kwargs)
+            return command(db.session, Actor.system("cli"), **kwargs)
         except ServiceError as error:
             raise click.ClickException(error.detail) from error
 

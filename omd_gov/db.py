@@ -6,12 +6,14 @@ lifecycle and guards can be unit-tested on transient rows with no database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Select, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Deterministic constraint names keep Alembic migrations portable.
@@ -22,6 +24,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T", bound=tuple[Any, ...])
+R = TypeVar("R")
 
 
 class Base(DeclarativeBase):
@@ -47,6 +53,39 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def in_unit_of_work(session: Session) -> bool:
+    return bool(session.info.get(_IN_UNIT_OF_WORK))
+
+
+def end_read(session: Session, what: str) -> None:
+    """End the session's read transaction before slow work or network I/O (a
+    render, a conversion, an SMTP send, a publish), so no snapshot or lock is
+    held meanwhile and the next read sees fresh rows. Refused inside a unit of
+    work, whose changes a rollback would silently discard."""
+    if in_unit_of_work(session):
+        raise RuntimeError(
+            f"{what} cannot run inside an open omd_gov.db.transaction(): it ends the "
+            "session's transaction first; call it outside the block"
+        )
+    session.rollback()
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One page of a list. Fetching ``per_page + 1`` rows tells whether a next
+    page exists without counting the whole table."""
+
+    page: int = 1
+    per_page: int = 20
+
+    def apply(self, statement: Select[T]) -> Select[T]:
+        return statement.offset((self.page - 1) * self.per_page).limit(self.per_page + 1)
+
+    def split(self, rows: Sequence[R]) -> tuple[list[R], bool]:
+        """The page's rows and whether there is a next page."""
+        return list(rows[: self.per_page]), len(rows) > self.per_page
 
 
 @contextmanager
@@ -89,7 +128,7 @@ def _begin_for_writing(session: Session | scoped_session[Session]) -> None:
     session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
-def call_after_commit(session: Session, callback: Callable[[], None]) -> None:
+def call_after_commit(session: Session, callback: Callable[[], object]) -> None:
     """Run ``callback`` once the current transaction has committed (and never
     if it rolls back). Use it to enqueue Celery tasks that read committed rows."""
     session.info.setdefault("after_commit", []).append(callback)

@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from omd_gov.agreements import editing, services
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
-from omd_gov.auth.services import create_user
 from omd_gov.cooperations import services as cooperations
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.db import transaction
 from omd_gov.documents.services import generate_for
 from omd_gov.organizations.models import Organization
+from omd_gov.users.services import create_user
 
 ORGANIZATIONS = (
     ("Câmara Municipal do Porto", "municipality", "PT", "501306099"),
@@ -97,7 +97,7 @@ def load_demo(session: Session) -> bool:
 
 
 def _actor(user: User) -> Actor:
-    return Actor(user.id, user.label, user.role, "cli")
+    return Actor.of(user, "cli")
 
 
 def _agreements(session: Session, orgs: list[Organization], users: dict[str, User]) -> None:

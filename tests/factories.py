@@ -9,12 +9,12 @@ from typing import Any
 from flask import has_app_context
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
-from omd_gov.auth.services import create_user
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.db import db, transaction
 from omd_gov.organizations.models import Organization
+from omd_gov.users.services import create_user
 
 _counter = itertools.count(1)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from omd_gov.agreements import editing, services
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import get_visible
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import Role, User
 from omd_gov.db import transaction
 from omd_gov.errors import Forbidden

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from omd_gov.agreements.lifecycle import EDITABLE_STATES
 from omd_gov.agreements.models import Agreement, DataAsset, Party, ReferenceCounter
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.cooperations.models import Cooperation
 from omd_gov.db import utcnow
 from omd_gov.errors import Conflict, Unprocessable

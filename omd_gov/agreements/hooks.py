@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 
 
 @dataclass(frozen=True)

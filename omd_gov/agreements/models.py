@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +27,7 @@ DELIVERIES = ("batch", "online")
 
 class Agreement(Base):
     __tablename__ = "agreements"
+    audit_entity: ClassVar[str] = "agreement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from omd_gov.agreements import editing, guards, lifecycle
 from omd_gov.agreements.hooks import TransitionStep, run_hooks
 from omd_gov.agreements.models import Agreement, Signature
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import utcnow
 from omd_gov.documents import services as documents

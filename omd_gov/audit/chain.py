@@ -10,12 +10,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import EllipsisType
+from typing import Any, Protocol
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from omd_gov.auth.actors import Actor
 from omd_gov.db import as_utc, utcnow
 
 HASHED_FIELDS = (
@@ -52,22 +54,59 @@ def event_hash(audit_event: AuditEvent) -> str:
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
 
+class Audited(Protocol):
+    """Anything the trail can name: a row with ``audit_entity`` (its kind, e.g.
+    "agreement") and ``id``. Rows that belong to an agreement also have an
+    ``agreement_id``; an agreement's own events default their from/to state to
+    its current state."""
+
+    @property
+    def audit_entity(self) -> str: ...
+
+    @property
+    def id(self) -> int: ...
+
+
 @dataclass(frozen=True)
-class Actor:
-    """Who did something: a user, or the system (user is None)."""
+class Subject:
+    """An audited thing that is not a row of its own (e.g. a policy entry)."""
 
-    user_id: int | None
-    label: str
-    role: str
-    source: str  # "api", "ui", "cli" or "worker"
-
-    @classmethod
-    def system(cls, source: str = "worker") -> Actor:
-        return cls(user_id=None, label="system", role="system", source=source)
+    audit_entity: str
+    id: int
+    agreement_id: int | None = None
 
 
-def append_event(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
-    """Add an event to the session's transaction; it commits with the change."""
+def record(
+    session: Session,
+    actor: Actor,
+    subject: Audited,
+    action: str,
+    *,
+    changes: dict[str, Any] | None = None,
+    comment: str = "",
+    from_state: str | None | EllipsisType = ...,
+    to_state: str | None | EllipsisType = ...,
+) -> AuditEvent:
+    """The one way to audit: append an event about ``subject`` to the current
+    transaction, so it commits with the change it describes or not at all.
+    Left out (``...``), from/to state are the subject's current ``state``, if any."""
+    is_agreement = subject.audit_entity == "agreement"
+    state = getattr(subject, "state", None) if is_agreement else None
+    return _append(
+        session,
+        actor,
+        entity_type=subject.audit_entity,
+        entity_id=subject.id,
+        agreement_id=subject.id if is_agreement else getattr(subject, "agreement_id", None),
+        action=action,
+        changes=changes or {},
+        comment=comment,
+        from_state=state if from_state is ... else from_state,
+        to_state=state if to_state is ... else to_state,
+    )
+
+
+def _append(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
     head = session.execute(
         select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
     ).scalar_one_or_none()
@@ -82,11 +121,6 @@ def append_event(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
         acting_role=actor.role,
         source=actor.source,
         prev_hash=head.hash,
-        changes=fields.pop("changes", None) or {},
-        comment=fields.pop("comment", None) or "",
-        from_state=fields.pop("from_state", None),
-        to_state=fields.pop("to_state", None),
-        agreement_id=fields.pop("agreement_id", None),
         **fields,
     )
     audit_event.hash = event_hash(audit_event)
@@ -136,3 +170,10 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_mutation(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
     raise PermissionError(f"audit event {target.id} is append-only")
+
+
+def append_event(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
+    """Deprecated: use :func:`record`. Kept while the packages move over."""
+    fields["changes"] = fields.get("changes") or {}
+    fields["comment"] = fields.get("comment") or ""
+    return _append(session, actor, **fields)

@@ -1,1 +1,1 @@
-"""Users, roles and bearer-token authentication."""
+"""Auth: who is calling (users, roles, bearer tokens) and what they may do."""

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from omd_gov.db import Base, utcnow
-from omd_gov.organizations.models import Organization
 
 
 class Role(enum.StrEnum):
@@ -25,6 +25,7 @@ OFFICE_ROLES = frozenset(Role) - {Role.SIGNATORY}
 
 class User(Base):
     __tablename__ = "users"
+    audit_entity: ClassVar[str] = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -37,8 +38,6 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    organization: Mapped[Organization | None] = relationship()
 
     @property
     def is_office(self) -> bool:

@@ -10,7 +10,7 @@ from apiflask import HTTPTokenAuth
 from flask import current_app
 from sqlalchemy import select
 
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import Role, User
 from omd_gov.auth.tokens import DEMO_TOKEN_PREFIX, hash_token
 from omd_gov.db import db
@@ -38,8 +38,7 @@ def current_user() -> User:
 
 
 def current_actor(source: str = "api") -> Actor:
-    user = current_user()
-    return Actor(user_id=user.id, label=user.label, role=user.role, source=source)
+    return Actor.of(current_user(), source)
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -10,7 +10,8 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.cooperations.canvas import SECTION_KEYS, stage_change_problem
 from omd_gov.cooperations.models import Cooperation, cooperation_organizations

@@ -11,7 +11,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Party
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import Role, User
 from omd_gov.db import transaction
 from omd_gov.deadlines.models import Deadline

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.db import transaction
 from omd_gov.deadlines.calendar import BusinessCalendar
 from omd_gov.deadlines.models import MunicipalHoliday

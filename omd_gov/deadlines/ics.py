@@ -20,7 +20,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.auth.tokens import hash_token
 from omd_gov.db import transaction

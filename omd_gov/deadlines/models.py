@@ -4,7 +4,7 @@ the admin-edited calendar and policy, and per-user calendar-feed tokens."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -40,6 +40,7 @@ class Deadline(Base):
     in the same transaction as the transition that causes them."""
 
     __tablename__ = "deadlines"
+    audit_entity: ClassVar[str] = "deadline"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
@@ -122,6 +123,7 @@ class MunicipalHoliday(Base):
     a municipal holiday or an office closure (admin-edited)."""
 
     __tablename__ = "municipal_holidays"
+    audit_entity: ClassVar[str] = "municipal_holiday"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.db import transaction, utcnow
 from omd_gov.deadlines.models import DEADLINE_KINDS, DeadlinePolicy
 from omd_gov.errors import NotFound

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.services import fire_system
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.db import as_utc, transaction
 from omd_gov.deadlines import recipients
 from omd_gov.deadlines.models import Deadline, Reminder

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from omd_gov.agreements.hooks import TransitionStep
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import Role
-from omd_gov.celery_app import enqueue
 from omd_gov.db import call_after_commit, utcnow
 from omd_gov.deadlines.calendar import (
     BusinessCalendar,
@@ -32,6 +32,7 @@ from omd_gov.deadlines.calendar import (
 from omd_gov.deadlines.models import Deadline, Reminder
 from omd_gov.deadlines.policy import Policy, load_policies
 from omd_gov.deadlines.schedule import actions, add_months, due_date
+from omd_gov.tasking.celery_app import enqueue
 
 SEND_REMINDER_TASK = "omd.deadlines.send_reminder"
 # The deadlines that belong to a state: leaving the state closes them.

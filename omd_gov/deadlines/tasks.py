@@ -11,12 +11,12 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
-from omd_gov.celery_app import SWEEP_TASK
 from omd_gov.db import db
 from omd_gov.deadlines.reminders import claim_and_act
 from omd_gov.deadlines.services import SEND_REMINDER_TASK
 from omd_gov.deadlines.sweep import sweep
-from omd_gov.notifications.retrying import retry_after_database_error
+from omd_gov.tasking.celery_app import SWEEP_TASK
+from omd_gov.tasking.retrying import retry_after_database_error
 
 log = logging.getLogger(__name__)
 

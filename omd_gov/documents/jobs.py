@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import get_visible
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import call_after_commit, transaction, utcnow
 from omd_gov.documents.models import Document, GenerationJob
@@ -62,7 +63,7 @@ def create(
 
 
 def _publish(job_id: int) -> None:
-    from omd_gov.celery_app import enqueue
+    from omd_gov.tasking.celery_app import enqueue
 
     enqueue(GENERATE_TASK, job_id)
 

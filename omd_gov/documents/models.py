@@ -8,7 +8,7 @@ check later that the file is still the one that was generated (or signed).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +28,7 @@ class TemplateVersion(Base):
     or an admin's upload. Versions are never changed, only added."""
 
     __tablename__ = "document_templates"
+    audit_entity: ClassVar[str] = "template"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -56,6 +57,7 @@ class Document(Base):
     """An immutable generated document for one agreement version."""
 
     __tablename__ = "documents"
+    audit_entity: ClassVar[str] = "document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
@@ -112,6 +114,7 @@ class GenerationJob(Base):
     (``omd.documents.generate``) and polled by the client until it is done."""
 
     __tablename__ = "document_jobs"
+    audit_entity: ClassVar[str] = "document_job"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))

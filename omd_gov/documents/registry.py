@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.db import db, transaction
 from omd_gov.documents.context import CONTEXT_VARIABLES, sample_context
 from omd_gov.documents.models import TemplateVersion

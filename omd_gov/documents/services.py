@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import get_visible
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import call_after_commit, transaction, utcnow
 from omd_gov.documents import jobs, pdf, registry
@@ -155,7 +156,7 @@ def _store_all(
 def _enqueue_pdfs(document_ids: list[int]) -> None:
     """Have the worker convert ahead of the first download (which otherwise
     converts on demand, e.g. in the embedded set-up without a worker)."""
-    from omd_gov.celery_app import enqueue
+    from omd_gov.tasking.celery_app import enqueue
 
     for document_id in document_ids:
         enqueue(CONVERT_PDF_TASK, document_id)

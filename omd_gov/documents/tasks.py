@@ -16,7 +16,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from omd_gov.audit.chain import Actor
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import db
 from omd_gov.documents import jobs, services
@@ -45,7 +45,7 @@ def generate(job_id: int) -> str:
     if user is None:
         jobs.finish(db.session, job, error=NotFound("the user who asked for it is gone"))
         return "failed"
-    actor = Actor(user_id=user.id, label=user.label, role=user.role, source="worker")
+    actor = Actor.of(user, "worker")
     args = (job.agreement_id, job.kind, job.language)
     jobs.start(db.session, job)
     try:

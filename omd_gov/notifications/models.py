@@ -4,7 +4,7 @@ record of deliveries that failed."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,6 +47,7 @@ class Webhook(Base):
     it once)."""
 
     __tablename__ = "webhooks"
+    audit_entity: ClassVar[str] = "webhook"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), unique=True)

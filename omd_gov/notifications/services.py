@@ -19,13 +19,13 @@ from sqlalchemy import Select, and_, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from omd_gov.auth.models import User
-from omd_gov.celery_app import enqueue
 from omd_gov.db import call_after_commit, transaction, utcnow
 from omd_gov.errors import NotFound
 from omd_gov.notifications import mailer, webhooks
 from omd_gov.notifications.messages import render
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
 from omd_gov.notifications.redact import redact
+from omd_gov.tasking.celery_app import enqueue
 
 DELIVER_TASK = "omd.notifications.deliver"
 MAX_ROUND_GAP = timedelta(days=1)

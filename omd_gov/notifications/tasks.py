@@ -17,7 +17,7 @@ from omd_gov.db import db, utcnow
 from omd_gov.notifications import services
 from omd_gov.notifications.mailer import ConfigurationError, PermanentError, TransientError
 from omd_gov.notifications.redact import redact
-from omd_gov.notifications.retrying import retry_after_database_error, retry_countdown
+from omd_gov.tasking.retrying import retry_after_database_error, retry_countdown
 
 log = logging.getLogger(__name__)
 

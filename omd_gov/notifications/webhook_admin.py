@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import Actor, append_event
+from omd_gov.audit.chain import append_event
+from omd_gov.auth.actors import Actor
 from omd_gov.db import transaction
 from omd_gov.errors import Conflict, NotFound, Unprocessable
 from omd_gov.notifications.models import Webhook

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,6 +13,7 @@ ORGANIZATION_KINDS = ("municipality", "public_body", "company", "research", "ngo
 
 class Organization(Base):
     __tablename__ = "organizations"
+    audit_entity: ClassVar[str] = "organization"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import Actor
 from omd_gov.audit.models import AuditEvent
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import db, transaction
 from omd_gov.documents import pdf, registry, services

@@ -19,7 +19,7 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
-from omd_gov.celery_app import AtomicFilesystemTransport, celery_app_for
+from omd_gov.tasking.celery_app import AtomicFilesystemTransport, celery_app_for
 
 REPO = Path(__file__).resolve().parents[2]
 BROKERS = ("filesystem", "redis", "rabbitmq")

@@ -15,8 +15,8 @@ import redis
 from celery import Celery
 from kombu import Connection, Queue
 
-from omd_gov.celery_app import SWEEP_TASK, AtomicFilesystemTransport, celery_config
 from omd_gov.config import load_config
+from omd_gov.tasking.celery_app import SWEEP_TASK, AtomicFilesystemTransport, celery_config
 from tests.reminders_support import REDIS_URL, require_broker
 
 

@@ -8,9 +8,11 @@ The broker comes from ``OMD_BROKER_URL``:
   (it must exceed the longest retry countdown, or Redis redelivers early);
 - ``amqp://user:pass@host:5672//``: RabbitMQ.
 
-Tasks are published by name with :func:`enqueue`, always after a commit
-(``omd_gov.db.call_after_commit``); a publish that fails is logged, never
-raised, because the sweep finds whatever is still owed in the database.
+Tasks are published by name with :func:`enqueue_after_commit`, so a worker
+never looks for a row that is not committed yet; a publish that fails is
+logged, never raised, because the sweep finds whatever is still owed in the
+database. (The sweep itself, which runs outside any unit of work, uses
+:func:`enqueue` directly.)
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from flask import Flask, current_app
 from kombu.transport import filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
+from sqlalchemy.orm import Session
+
+from omd_gov.db import call_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -171,3 +176,11 @@ def enqueue(name: str, *args: Any, expires: float | None = None) -> bool:
         log.exception("could not enqueue %s%r; the next sweep will find it", name, args)
         return False
     return True
+
+
+def enqueue_after_commit(
+    session: Session, name: str, *args: Any, expires: float | None = None
+) -> None:
+    """Publish ``name(*args)`` once the session's transaction commits (never if
+    it rolls back)."""
+    call_after_commit(session, lambda: enqueue(name, *args, expires=expires))
