@@ -1,17 +1,27 @@
-"""Transition hooks: features that react to a lifecycle step (deadlines,
-notifications) register here instead of the lifecycle importing them.
+"""How features built on agreements join a transition, without the lifecycle
+core importing them. The app factory registers each feature's hooks.
 
-Hooks run inside the transition's transaction, so their rows commit with the
-transition and its audit event, or not at all.
+- A **fact** is something a guard needs to know that only a feature can tell
+  (e.g. "a DSA exists for this version"). It is asked for only for the
+  triggers that registered it.
+- A **before** hook runs after the guards pass and before the machine fires
+  (e.g. freeze the DSA on ``send_for_signature``). What it returns is added to
+  the transition's audit event. It may still refuse by raising a ServiceError.
+- An **after** hook runs once the new state is set and audited (e.g. deadlines
+  follow the state).
+
+All hooks run inside the transition's unit of work: their rows commit with
+the transition and its audit event, or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from omd_gov.agreements.lifecycle import State, Trigger
 from omd_gov.agreements.models import Agreement
 from omd_gov.auth.actors import Actor
 
@@ -19,23 +29,48 @@ from omd_gov.auth.actors import Actor
 @dataclass(frozen=True)
 class TransitionStep:
     agreement: Agreement
-    trigger: str
-    from_state: str
-    to_state: str
+    trigger: Trigger
+    from_state: State
+    to_state: State  # before the machine fires: the state it will leave (== from_state)
     actor: Actor
     comment: str
 
 
-TransitionHook = Callable[[Session, TransitionStep], None]
-_HOOKS: list[TransitionHook] = []
+FactProvider = Callable[[Session, Agreement], bool]
+BeforeHook = Callable[[Session, TransitionStep], Mapping[str, object]]
+AfterHook = Callable[[Session, TransitionStep], None]
+
+_FACTS: dict[Trigger, dict[str, FactProvider]] = {}
+_BEFORE: dict[Trigger, list[BeforeHook]] = {}
+_AFTER: list[AfterHook] = []
 
 
-def on_transition(hook: TransitionHook) -> TransitionHook:
-    if hook not in _HOOKS:
-        _HOOKS.append(hook)
-    return hook
+def provide_fact(trigger: Trigger, fact: str, provider: FactProvider) -> None:
+    _FACTS.setdefault(trigger, {})[fact] = provider
 
 
-def run_hooks(session: Session, step: TransitionStep) -> None:
-    for hook in _HOOKS:
+def before(trigger: Trigger, hook: BeforeHook) -> None:
+    hooks = _BEFORE.setdefault(trigger, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def after_transition(hook: AfterHook) -> None:
+    if hook not in _AFTER:
+        _AFTER.append(hook)
+
+
+def facts_for(session: Session, agreement: Agreement, trigger: Trigger) -> dict[str, bool]:
+    return {fact: ask(session, agreement) for fact, ask in _FACTS.get(trigger, {}).items()}
+
+
+def run_before(session: Session, step: TransitionStep) -> dict[str, object]:
+    changes: dict[str, object] = {}
+    for hook in _BEFORE.get(step.trigger, []):
+        changes.update(hook(session, step))
+    return changes
+
+
+def run_after(session: Session, step: TransitionStep) -> None:
+    for hook in _AFTER:
         hook(session, step)

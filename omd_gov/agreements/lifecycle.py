@@ -1,104 +1,112 @@
-"""The agreement lifecycle: one module-level ``transitions`` machine.
+"""The agreement lifecycle: its vocabulary, and one module-level ``transitions``
+machine.
 
 The machine has no models attached (``model=None``). Services fire an event
 on a loaded row with :func:`fire`, so thousands of rows never get registered
 on the machine. Concurrency control is the database's job (the row's
-``version_id_col``), not the machine's.
+``version_id_col``), not the machine's. Every list of states lives here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import TYPE_CHECKING, Any
 
 from transitions import EventData, Machine
 
-from omd_gov.auth.models import OFFICE_ROLES, Role
+if TYPE_CHECKING:
+    from omd_gov.agreements.models import Agreement
 
-STATES = (
-    "draft",
-    "legal_review",
-    "changes_requested",
-    "approved",
-    "signing",
-    "active",
-    "expired",
-    "terminated",
-    "superseded",
-    "withdrawn",
-)
-BEFORE_ACTIVE = ("draft", "legal_review", "changes_requested", "approved", "signing")
-FINAL_STATES = ("expired", "terminated", "superseded", "withdrawn")
-EDITABLE_STATES = ("draft", "changes_requested")
+
+class State(enum.StrEnum):
+    DRAFT = "draft"
+    LEGAL_REVIEW = "legal_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    SIGNING = "signing"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+
+class Trigger(enum.StrEnum):
+    SUBMIT = "submit"
+    REQUEST_CHANGES = "request_changes"
+    APPROVE = "approve"
+    SEND_FOR_SIGNATURE = "send_for_signature"
+    SIGN = "sign"
+    DECLINE = "decline"
+    EXPIRE = "expire"
+    TERMINATE = "terminate"
+    SUPERSEDE = "supersede"
+    WITHDRAW = "withdraw"
+
+
+S, T = State, Trigger
+BEFORE_ACTIVE = (S.DRAFT, S.LEGAL_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SIGNING)
+FINAL_STATES = (S.EXPIRED, S.TERMINATED, S.SUPERSEDED, S.WITHDRAWN)
+EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
+# Between submission and signature the documents quote the cooperation's
+# canvas as legal reviewed it, so the canvas must hold still.
+CANVAS_FROZEN_STATES = (S.LEGAL_REVIEW, S.APPROVED, S.SIGNING)
+# Triggers fired only by the service itself (the expiry sweep, an amendment
+# activating), never through the API.
+SYSTEM_TRIGGERS = frozenset({T.EXPIRE, T.SUPERSEDE})
 
 
 def _all_parties_signed(event: EventData) -> bool:
-    agreement: Any = event.model
+    agreement: Agreement = event.model
     signed = {signature.party_id for signature in agreement.live_signatures}
     return all(party.id in signed for party in agreement.signing_parties)
 
 
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "submit", "source": ["draft", "changes_requested"], "dest": "legal_review"},
-    {"trigger": "request_changes", "source": "legal_review", "dest": "changes_requested"},
-    {"trigger": "approve", "source": "legal_review", "dest": "approved"},
-    {"trigger": "send_for_signature", "source": "approved", "dest": "signing"},
+    {"trigger": T.SUBMIT, "source": [S.DRAFT, S.CHANGES_REQUESTED], "dest": S.LEGAL_REVIEW},
+    {"trigger": T.REQUEST_CHANGES, "source": S.LEGAL_REVIEW, "dest": S.CHANGES_REQUESTED},
+    {"trigger": T.APPROVE, "source": S.LEGAL_REVIEW, "dest": S.APPROVED},
+    {"trigger": T.SEND_FOR_SIGNATURE, "source": S.APPROVED, "dest": S.SIGNING},
     # The first matching transition wins: the last signature activates.
-    {"trigger": "sign", "source": "signing", "dest": "active", "conditions": _all_parties_signed},
-    {"trigger": "sign", "source": "signing", "dest": "signing"},
-    {"trigger": "decline", "source": "signing", "dest": "changes_requested"},
-    {"trigger": "expire", "source": "active", "dest": "expired"},
-    {"trigger": "terminate", "source": "active", "dest": "terminated"},
-    {"trigger": "supersede", "source": "active", "dest": "superseded"},
-    {"trigger": "withdraw", "source": list(BEFORE_ACTIVE), "dest": "withdrawn"},
+    {"trigger": T.SIGN, "source": S.SIGNING, "dest": S.ACTIVE, "conditions": _all_parties_signed},
+    {"trigger": T.SIGN, "source": S.SIGNING, "dest": S.SIGNING},
+    {"trigger": T.DECLINE, "source": S.SIGNING, "dest": S.CHANGES_REQUESTED},
+    {"trigger": T.EXPIRE, "source": S.ACTIVE, "dest": S.EXPIRED},
+    {"trigger": T.TERMINATE, "source": S.ACTIVE, "dest": S.TERMINATED},
+    {"trigger": T.SUPERSEDE, "source": S.ACTIVE, "dest": S.SUPERSEDED},
+    {"trigger": T.WITHDRAW, "source": list(BEFORE_ACTIVE), "dest": S.WITHDRAWN},
 ]
+
+
+def _plain(value: Any) -> Any:
+    """``transitions`` names Enum states by their *name* ("DRAFT"); the rows
+    store the value ("draft"), so the machine gets plain strings."""
+    return [str(item) for item in value] if isinstance(value, list) else str(value)
+
 
 MACHINE = Machine(
     model=None,
-    states=list(STATES),
-    transitions=TRANSITIONS,
+    states=[str(state) for state in State],
+    transitions=[
+        {key: _plain(v) if key != "conditions" else v for key, v in t.items()} for t in TRANSITIONS
+    ],  # fmt: skip
     initial=None,
     auto_transitions=False,
     send_event=True,
     model_attribute="state",
 )
 
-TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(t["trigger"] for t in TRANSITIONS))
 
-# Who may fire each trigger. "system" triggers are fired only by the service
-# itself (the expiry sweep, an amendment activating), never through the API.
-SYSTEM_TRIGGERS = frozenset({"expire", "supersede"})
-TRIGGER_ROLES: dict[str, frozenset[str]] = {
-    "submit": frozenset({Role.DATA_OFFICER}),
-    "request_changes": frozenset({Role.LEGAL_OFFICER}),
-    "approve": frozenset({Role.LEGAL_OFFICER}),
-    "send_for_signature": frozenset({Role.LEGAL_OFFICER}),
-    "sign": frozenset({Role.SIGNATORY}),
-    "decline": frozenset({Role.SIGNATORY}),
-    "terminate": frozenset({Role.LEGAL_OFFICER}),
-    "withdraw": frozenset({Role.DATA_OFFICER, Role.LEGAL_OFFICER}),
-    "expire": frozenset(),
-    "supersede": frozenset(),
-}
-
-
-def triggers_from(state: str) -> list[str]:
+def triggers_from(state: str) -> list[Trigger]:
     """Triggers that are legal in ``state``, in table order."""
-    return [trigger for trigger in TRIGGERS if MACHINE.get_transitions(trigger, source=state)]
+    return [trigger for trigger in Trigger if MACHINE.get_transitions(trigger, source=state)]
 
 
-def role_may_fire(role: str, trigger: str) -> bool:
-    """An admin may act in any internal office role, but never signs for a party."""
-    allowed = TRIGGER_ROLES.get(trigger, frozenset())
-    if role == Role.ADMIN:
-        return bool(allowed & OFFICE_ROLES)
-    return role in allowed
-
-
-def fire(agreement: Any, trigger: str) -> tuple[str, str]:
+def fire(agreement: Agreement, trigger: Trigger) -> tuple[State, State]:
     """Fire ``trigger`` on a loaded row; return (from_state, to_state).
 
     Callers check legality and guards first; a MachineError here is a bug.
     """
-    before = agreement.state
+    before = State(agreement.state)
     MACHINE.events[trigger].trigger(agreement)
-    return before, agreement.state
+    return before, State(agreement.state)
