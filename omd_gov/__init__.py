@@ -53,18 +53,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     register_error_handlers(app)
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp, url_prefix="/api/v1")
-    _register_transition_hooks()
+    _register_hooks()
     api_docs.install(app)
     return app
 
 
-def _register_transition_hooks() -> None:
-    """Features that follow the lifecycle, registered explicitly (not as an
-    import side effect) so every process that builds the app has them."""
-    from omd_gov.agreements.hooks import on_transition
+def _register_hooks() -> None:
+    """Features built on agreements join the lifecycle here, explicitly (not
+    as an import side effect), so every process that builds the app has
+    them and the lifecycle core imports none of them."""
+    from omd_gov.agreements import hooks as agreement_hooks
+    from omd_gov.agreements.lifecycle import Trigger
+    from omd_gov.agreements.queries import holding_canvas
+    from omd_gov.cooperations.hooks import hold_canvas_while
+    from omd_gov.deadlines.queries import agreement_deadlines
     from omd_gov.deadlines.services import deadlines_follow_lifecycle
+    from omd_gov.documents import services as documents
 
-    on_transition(deadlines_follow_lifecycle)
+    hold_canvas_while(holding_canvas)
+    # TEMPORARY until documents.hooks.register() lands
+    agreement_hooks.provide_fact(
+        Trigger.SEND_FOR_SIGNATURE, "document_ready", documents.document_ready
+    )
+    agreement_hooks.before(
+        Trigger.SEND_FOR_SIGNATURE,
+        lambda session, step: {
+            "frozen_sha256": documents.freeze_for_signature(
+                session, step.agreement, step.actor
+            ).sha256
+        },
+    )
+    agreement_hooks.after_transition(deadlines_follow_lifecycle)
+    agreement_hooks.extend_detail("deadlines", agreement_deadlines)
 
 
 def _require_secret_key(app: APIFlask) -> None:

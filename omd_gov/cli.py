@@ -108,7 +108,8 @@ def _user_command(command: Callable[..., T], **kwargs: Any) -> T:
 @main.command()
 def demo() -> None:
     """Load the demo data (idempotent). Needs OMD_DEMO=1: demo tokens are public."""
-    from omd_gov.demo import DEMO_USERS, load_demo
+    from omd_gov.demo.data import DEMO_USERS
+    from omd_gov.demo.services import load_demo
 
     app = _app()
     if not app.config["OMD_DEMO"]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Select, event
@@ -26,7 +26,7 @@ NAMING_CONVENTION = {
 }
 
 
-T = TypeVar("T", bound=tuple[Any, ...])
+T = TypeVar("T")
 R = TypeVar("R")
 
 

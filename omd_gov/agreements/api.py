@@ -6,11 +6,10 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from flask import current_app
-from sqlalchemy import select
 
-from omd_gov.agreements import commands, services
+from omd_gov.agreements import hooks, services
 from omd_gov.agreements.models import Agreement
-from omd_gov.agreements.queries import AgreementFilter, get_visible, list_visible
+from omd_gov.agreements.queries import AgreementFilter, events_of, get_visible, list_visible
 from omd_gov.agreements.schemas import (
     AgreementIn,
     AgreementOut,
@@ -20,12 +19,10 @@ from omd_gov.agreements.schemas import (
     AuditEventOut,
     TransitionIn,
 )
-from omd_gov.audit.models import AuditEvent
+from omd_gov.agreements.transitions import allowed_triggers
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db
-from omd_gov.deadlines.queries import agreement_deadlines
-from omd_gov.errors import Forbidden
 from omd_gov.preconditions import etag, if_match
 
 bp = APIBlueprint("agreements", __name__, tag="Agreements")
@@ -33,8 +30,8 @@ bp = APIBlueprint("agreements", __name__, tag="Agreements")
 
 def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str, str]]:
     body = AgreementOut().dump(agreement)
-    body["allowed_triggers"] = services.allowed_triggers(agreement, current_user())
-    body["deadlines"] = agreement_deadlines(db.session, current_user(), agreement)
+    body["allowed_triggers"] = allowed_triggers(agreement, current_actor())
+    body |= hooks.detail_extras(db.session, current_user(), agreement)
     return body, status, {"ETag": etag(agreement.version)}
 
 
@@ -55,7 +52,7 @@ def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(responses={201: "The new draft (AgreementOut), with its ETag"})
 def create_agreement(data: dict[str, Any]) -> Any:
     prefix = current_app.config["OMD_REFERENCE_PREFIX"]
-    agreement = commands.create_draft(db.session, current_user(), current_actor(), data, prefix)
+    agreement = services.create_draft(db.session, current_actor(), data, prefix)
     return _detail(agreement, 201)
 
 
@@ -71,9 +68,7 @@ def get_agreement(agreement_id: int) -> Any:
 @bp.input(AgreementPatch(partial=True), arg_name="data")
 @bp.doc(responses={200: "The edited agreement", 412: "Stale If-Match", 428: "If-Match missing"})
 def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
-    agreement = commands.edit_draft(
-        db.session, current_user(), current_actor(), agreement_id, data, if_match()
-    )
+    agreement = services.edit_draft(db.session, current_actor(), agreement_id, data, if_match())
     return _detail(agreement)
 
 
@@ -84,8 +79,8 @@ def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
     responses={200: "The agreement after the transition", 409: "Illegal trigger", 422: "Guards"}
 )
 def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
-    agreement = commands.fire_trigger(
-        db.session, current_user(), current_actor(), agreement_id, data["trigger"], data["comment"]
+    agreement = services.fire_trigger(
+        db.session, current_actor(), agreement_id, data["trigger"], data["comment"]
     )
     return _detail(agreement)
 
@@ -96,8 +91,8 @@ def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
 @bp.doc(responses={201: "The new linked draft"})
 def derive_agreement(agreement_id: int, kind: str) -> Any:
     prefix = current_app.config["OMD_REFERENCE_PREFIX"]
-    draft = commands.derive_draft(
-        db.session, current_user(), current_actor(), agreement_id, kind.removesuffix("s"), prefix
+    draft = services.derive_draft(
+        db.session, current_actor(), agreement_id, kind.removesuffix("s"), prefix
     )
     return _detail(draft, 201)
 
@@ -106,15 +101,4 @@ def derive_agreement(agreement_id: int, kind: str) -> Any:
 @bp.auth_required(auth)
 @bp.output(AuditEventOut(many=True))
 def list_events(agreement_id: int) -> Any:
-    agreement = get_visible(db.session, current_user(), agreement_id)
-    if not current_user().is_office:
-        raise Forbidden("the audit trail is for office staff and auditors")
-    return (
-        db.session.execute(
-            select(AuditEvent)
-            .where(AuditEvent.agreement_id == agreement.id)
-            .order_by(AuditEvent.seq)
-        )
-        .scalars()
-        .all()
-    )
+    return events_of(db.session, current_user(), agreement_id)

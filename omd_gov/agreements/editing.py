@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements.lifecycle import EDITABLE_STATES
+from omd_gov.agreements.lifecycle import EDITABLE_STATES, State
 from omd_gov.agreements.models import Agreement, DataAsset, Party, ReferenceCounter
-from omd_gov.audit.chain import append_event
+from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
 from omd_gov.cooperations.models import Cooperation
 from omd_gov.db import utcnow
 from omd_gov.errors import Conflict, Unprocessable
-from omd_gov.organizations.models import Organization
+from omd_gov.organizations.queries import existing
 
 SCALAR_FIELDS = (
     "title",
@@ -29,24 +29,6 @@ SCALAR_FIELDS = (
     "end_date",
     "gdpr",
 )
-
-
-def record(
-    session: Session, actor: Actor, agreement: Agreement, action: str, **fields: Any
-) -> None:
-    """Append an audit event about this agreement to the current transaction.
-    ``from_state``/``to_state`` default to its current state."""
-    fields.setdefault("from_state", agreement.state)
-    fields.setdefault("to_state", agreement.state)
-    append_event(
-        session,
-        actor,
-        entity_type="agreement",
-        entity_id=agreement.id,
-        agreement_id=agreement.id,
-        action=action,
-        **fields,
-    )
 
 
 def snapshot(agreement: Agreement) -> dict[str, Any]:
@@ -104,16 +86,7 @@ def _check_organizations(session: Session, parties: list[dict[str, Any]]) -> Non
             "an organisation may appear only once among the parties",
             [{"field": "parties", "message": "duplicate organization_id"}],
         )
-    found = set(session.execute(select(Organization.id).where(Organization.id.in_(ids))).scalars())
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise Unprocessable(
-            f"unknown organisations: {missing}",
-            [
-                {"field": "parties.organization_id", "message": f"organisation {i} does not exist"}
-                for i in missing
-            ],
-        )
+    existing(session, ids, "parties.organization_id")
 
 
 def _merge_parties(current: list[Party], wanted: list[dict[str, Any]]) -> list[Party]:
@@ -149,9 +122,7 @@ def _links(agreement: Agreement) -> dict[str, int]:
     return {key: value for key, value in links.items() if value is not None}
 
 
-def create(
-    session: Session, actor: Actor, owner_id: int, data: dict[str, Any], prefix: str
-) -> Agreement:
+def create(session: Session, actor: Actor, data: dict[str, Any], prefix: str) -> Agreement:
     if session.get(Cooperation, data["cooperation_id"]) is None:
         raise Unprocessable(
             "unknown cooperation",
@@ -160,8 +131,8 @@ def create(
     agreement = Agreement(
         reference=next_reference(session, prefix),
         cooperation_id=data["cooperation_id"],
-        owner_id=owner_id,
-        state="draft",
+        owner_id=actor.require_user().id,
+        state=State.DRAFT,
         title="",
         purpose="",
         sharing_model=data.get("sharing_model", "B2G"),
@@ -173,14 +144,8 @@ def create(
     apply_content(session, agreement, data)
     session.add(agreement)
     session.flush()
-    record(
-        session,
-        actor,
-        agreement,
-        "create",
-        from_state=None,
-        changes=diff({}, {**snapshot(agreement), **_links(agreement)}),
-    )
+    changes = diff({}, {**snapshot(agreement), **_links(agreement)})
+    record(session, actor, agreement, "create", from_state=None, changes=changes)
     return agreement
 
 

@@ -7,8 +7,8 @@ touch no database and no Flask, so unit tests build rows in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from omd_gov.agreements.models import Agreement, Party
@@ -25,17 +25,25 @@ class Problem:
         return {"code": self.code, "message": self.message, "field": self.field}
 
 
+# Facts that features contribute through ``hooks.provide_fact``.
+DOCUMENT_READY = "document_ready"
+
+
 @dataclass(frozen=True)
 class GuardContext:
     user_id: int | None
     role: str
     organization_id: int | None
     comment: str = ""
-    document_ready: bool = False
     today: date | None = None  # None: date checks are skipped (pure unit tests)
+    facts: Mapping[str, bool] = field(default_factory=dict)
 
 
-def _reason_required(what: str) -> Callable[[Agreement, GuardContext], list[Problem]]:
+def nothing(_agreement: Agreement, _ctx: GuardContext) -> list[Problem]:
+    return []
+
+
+def reason_required(what: str) -> Callable[[Agreement, GuardContext], list[Problem]]:
     def guard(_agreement: Agreement, ctx: GuardContext) -> list[Problem]:
         if ctx.comment.strip():
             return []
@@ -155,22 +163,22 @@ def approve_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
 
 def send_for_signature_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     problems = _not_ended(agreement, ctx)
-    if not ctx.document_ready:
+    if not ctx.facts.get(DOCUMENT_READY):
         problems.append(Problem("document", "no generated document exists for the current version"))
     return problems
 
 
-def signing_party(agreement: Agreement, ctx: GuardContext) -> Party | None:
-    """The signing party the caller signs for, if any."""
+def signing_party(agreement: Agreement, organization_id: int | None) -> Party | None:
+    """The signing party that a signatory of ``organization_id`` signs for, if any."""
     for party in agreement.signing_parties:
-        if ctx.organization_id is not None and party.organization_id == ctx.organization_id:
+        if organization_id is not None and party.organization_id == organization_id:
             return party
     return None
 
 
 def signs_for_party(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     """Whether the caller may sign or decline for their organisation now."""
-    party = signing_party(agreement, ctx)
+    party = signing_party(agreement, ctx.organization_id)
     if party is None:
         return [Problem("signatory", "your organisation is not a signing party of this agreement")]
     if any(sig.party_id == party.id for sig in agreement.live_signatures):
@@ -183,23 +191,6 @@ def sign_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
 
 
 def decline_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
-    return signs_for_party(agreement, ctx) + _reason_required("a reason for declining")(
+    return signs_for_party(agreement, ctx) + reason_required("a reason for declining")(
         agreement, ctx
     )
-
-
-GUARDS: dict[str, Callable[[Agreement, GuardContext], list[Problem]]] = {
-    "submit": submit_guard,
-    "request_changes": _reason_required("a comment explaining the changes"),
-    "approve": approve_guard,
-    "send_for_signature": send_for_signature_guard,
-    "sign": sign_guard,
-    "decline": decline_guard,
-    "terminate": _reason_required("a reason for termination"),
-    "withdraw": _reason_required("a reason for withdrawal"),
-}
-
-
-def unmet_conditions(agreement: Agreement, trigger: str, ctx: GuardContext) -> list[Problem]:
-    guard = GUARDS.get(trigger)
-    return guard(agreement, ctx) if guard else []

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from omd_gov.agreements.lifecycle import State, Trigger
 from omd_gov.agreements.models import Agreement
 from omd_gov.auth.actors import Actor
+from omd_gov.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,17 @@ def run_before(session: Session, step: TransitionStep) -> dict[str, object]:
 def run_after(session: Session, step: TransitionStep) -> None:
     for hook in _AFTER:
         hook(session, step)
+
+
+# What features add to an agreement's detail view (e.g. its open deadlines):
+# name -> provider(session, user, agreement).
+DetailProvider = Callable[[Session, User, Agreement], object]
+_DETAIL: dict[str, DetailProvider] = {}
+
+
+def extend_detail(name: str, provider: DetailProvider) -> None:
+    _DETAIL[name] = provider
+
+
+def detail_extras(session: Session, user: User, agreement: Agreement) -> dict[str, object]:
+    return {name: provide(session, user, agreement) for name, provide in _DETAIL.items()}

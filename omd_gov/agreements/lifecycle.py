@@ -10,7 +10,7 @@ on the machine. Concurrency control is the database's job (the row's
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from transitions import EventData, Machine
 
@@ -57,7 +57,7 @@ SYSTEM_TRIGGERS = frozenset({T.EXPIRE, T.SUPERSEDE})
 
 
 def _all_parties_signed(event: EventData) -> bool:
-    agreement: Agreement = event.model
+    agreement = cast("Agreement", event.model)
     signed = {signature.party_id for signature in agreement.live_signatures}
     return all(party.id in signed for party in agreement.signing_parties)
 
@@ -99,7 +99,8 @@ MACHINE = Machine(
 
 def triggers_from(state: str) -> list[Trigger]:
     """Triggers that are legal in ``state``, in table order."""
-    return [trigger for trigger in Trigger if MACHINE.get_transitions(trigger, source=state)]
+    source = str(state)  # an Enum would be looked up by its name
+    return [t for t in Trigger if MACHINE.get_transitions(str(t), source=source)]
 
 
 def fire(agreement: Agreement, trigger: Trigger) -> tuple[State, State]:
@@ -108,5 +109,6 @@ def fire(agreement: Agreement, trigger: Trigger) -> tuple[State, State]:
     Callers check legality and guards first; a MachineError here is a bug.
     """
     before = State(agreement.state)
-    MACHINE.events[trigger].trigger(agreement)
+    agreement.state = before.value  # the machine looks states up by plain name
+    MACHINE.events[str(trigger)].trigger(agreement)
     return before, State(agreement.state)

@@ -5,23 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from omd_gov.agreements.lifecycle import CANVAS_FROZEN_STATES
 from omd_gov.agreements.models import Agreement, Party
+from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.models import User
-from omd_gov.errors import NotFound
+from omd_gov.db import PageRequest
+from omd_gov.errors import Forbidden, NotFound
+
+
+def party_of(organization_id: int | None) -> ColumnElement[bool]:
+    """SQL: the organisation is a party of the ``Agreement`` in the statement.
+    The one place that says so; partner visibility everywhere builds on it."""
+    return exists().where(
+        Party.agreement_id == Agreement.id, Party.organization_id == organization_id
+    )
 
 
 def visible(statement: Select[Any], user: User) -> Select[Any]:
     """Office staff see every agreement; a partner only their organisation's."""
     if user.is_office:
         return statement
-    return statement.where(
-        exists().where(
-            Party.agreement_id == Agreement.id, Party.organization_id == user.organization_id
-        )
-    )
+    return statement.where(party_of(user.organization_id))
 
 
 # What the detail view, the guards and the document snapshot read: three
@@ -48,31 +55,24 @@ def get_visible(
 
 
 @dataclass(frozen=True)
-class AgreementFilter:
+class AgreementFilter(PageRequest):
     state: str | None = None
     organization_id: int | None = None
     cooperation_id: int | None = None
     q: str | None = None
-    page: int = 1
-    per_page: int = 20
 
 
 def list_visible(
     session: Session, user: User, flt: AgreementFilter
 ) -> tuple[list[Agreement], bool]:
-    """One page of agreements, newest first, and whether a next page exists.
-    Fetches ``per_page + 1`` rows instead of counting the whole table."""
+    """One page of agreements, newest first, and whether a next page exists."""
     statement = visible(select(Agreement), user)
     if flt.state:
         statement = statement.where(Agreement.state == flt.state)
     if flt.cooperation_id:
         statement = statement.where(Agreement.cooperation_id == flt.cooperation_id)
     if flt.organization_id:
-        statement = statement.where(
-            exists().where(
-                Party.agreement_id == Agreement.id, Party.organization_id == flt.organization_id
-            )
-        )
+        statement = statement.where(party_of(flt.organization_id))
     if flt.q:
         pattern = f"%{flt.q.strip()}%"
         statement = statement.where(
@@ -84,18 +84,33 @@ def list_visible(
         )
     # Deferred join: OFFSET walks a narrow index (e.g. (state, id)) without
     # reading table rows; only the page's own rows are fetched.
-    page_ids = (
-        statement.with_only_columns(Agreement.id)
-        .order_by(Agreement.id.desc())
-        .offset((flt.page - 1) * flt.per_page)
-        .limit(flt.per_page + 1)
-        .subquery()
-    )
+    page_ids = flt.apply(
+        statement.with_only_columns(Agreement.id).order_by(Agreement.id.desc())
+    ).subquery()
     statement = (
         select(Agreement)
         .join(page_ids, Agreement.id == page_ids.c.id)
         .order_by(Agreement.id.desc())
         .options(selectinload(Agreement.parties).joinedload(Party.organization))
     )
-    rows = list(session.execute(statement).scalars())
-    return rows[: flt.per_page], len(rows) > flt.per_page
+    return flt.split(session.execute(statement).scalars().all())
+
+
+def events_of(session: Session, user: User, agreement_id: int) -> list[AuditEvent]:
+    """An agreement's audit trail, oldest first: office staff only (it holds
+    legal's internal comments); partners get 403 on what they may see."""
+    agreement = get_visible(session, user, agreement_id)
+    if not user.is_office:
+        raise Forbidden("the audit trail is for office staff and auditors")
+    statement = select(AuditEvent).where(AuditEvent.agreement_id == agreement.id)
+    return list(session.execute(statement.order_by(AuditEvent.seq)).scalars())
+
+
+def holding_canvas(session: Session, cooperation_id: int) -> list[str]:
+    """References of the cooperation's agreements whose documents quote its
+    canvas as legal reviewed it (registered as the cooperations' canvas lock)."""
+    statement = select(Agreement.reference).where(
+        Agreement.cooperation_id == cooperation_id,
+        Agreement.state.in_(CANVAS_FROZEN_STATES),
+    )
+    return list(session.execute(statement).scalars())

@@ -14,7 +14,7 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
-from omd_gov.agreements.lifecycle import STATES
+from omd_gov.agreements.lifecycle import State
 from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS
 
 LAWFUL_BASES = (
@@ -94,7 +94,7 @@ class TransitionIn(Schema):
 
 
 class AgreementQuery(Schema):
-    state = String(validate=OneOf(STATES))
+    state = String(validate=OneOf([str(state) for state in State]))
     organization_id = Integer(validate=Range(min=1))
     cooperation_id = Integer(validate=Range(min=1))
     q = String(validate=Length(1, 200))

@@ -1,6 +1,7 @@
-"""The agreement use cases the API calls. Each is one unit of work: it loads
-what the caller may see, checks, changes and audits, and commits or not at
-all (a nested call joins its caller's unit of work)."""
+"""The agreement use cases that the API, the pages and the CLI call. Each is
+one unit of work: it loads what the caller may see, checks, changes and
+audits, and commits or not at all (a nested call joins its caller's unit of
+work)."""
 
 from __future__ import annotations
 
@@ -8,51 +9,48 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements import editing, services
+from omd_gov.agreements import editing, transitions
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import get_visible
 from omd_gov.auth.actors import Actor
-from omd_gov.auth.models import Role, User
+from omd_gov.auth.models import Role
 from omd_gov.db import transaction
 from omd_gov.errors import Forbidden
 from omd_gov.preconditions import require_version
 
 
-def create_draft(
-    session: Session, user: User, actor: Actor, data: dict[str, Any], prefix: str
-) -> Agreement:
+def create_draft(session: Session, actor: Actor, data: dict[str, Any], prefix: str) -> Agreement:
     with transaction(session):
-        return editing.create(session, actor, user.id, data, prefix)
+        return editing.create(session, actor, data, prefix)
 
 
 def edit_draft(
     session: Session,
-    user: User,
     actor: Actor,
     agreement_id: int,
     data: dict[str, Any],
     expected_version: int | None,
 ) -> Agreement:
     with transaction(session):
-        agreement = get_visible(session, user, agreement_id, for_update=True)
-        if user.role not in (Role.DATA_OFFICER, Role.ADMIN):
+        agreement = get_visible(session, actor.require_user(), agreement_id, for_update=True)
+        if actor.role not in (Role.DATA_OFFICER, Role.ADMIN):
             raise Forbidden("only data officers edit agreement drafts")
         require_version(agreement.version, expected_version, "agreement", required=True)
         return editing.update(session, actor, agreement, data)
 
 
 def fire_trigger(
-    session: Session, user: User, actor: Actor, agreement_id: int, trigger: str, comment: str
+    session: Session, actor: Actor, agreement_id: int, trigger: str, comment: str
 ) -> Agreement:
     with transaction(session):
-        agreement = get_visible(session, user, agreement_id, for_update=True)
-        return services.transition(session, user, actor, agreement, trigger, comment)
+        agreement = get_visible(session, actor.require_user(), agreement_id, for_update=True)
+        return transitions.transition(session, actor, agreement, trigger, comment)
 
 
 def derive_draft(
-    session: Session, user: User, actor: Actor, agreement_id: int, kind: str, prefix: str
+    session: Session, actor: Actor, agreement_id: int, kind: str, prefix: str
 ) -> Agreement:
     """``kind`` is "amendment" or "renewal"."""
     with transaction(session):
-        source = get_visible(session, user, agreement_id, for_update=True)
-        return services.derive(session, actor, user, source, kind, prefix)
+        source = get_visible(session, actor.require_user(), agreement_id, for_update=True)
+        return transitions.derive(session, actor, source, kind, prefix)

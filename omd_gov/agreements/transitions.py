@@ -1,5 +1,6 @@
-"""Lifecycle commands: fire a trigger with its guards, effects and audit event
-in one transaction; derive amendments and renewals."""
+"""Transition steps: check a trigger's legality, role and guards, then fire it
+with its effects, hooks and audit event. These are domain steps: they join
+the caller's unit of work (``agreements.services``) and never commit."""
 
 from __future__ import annotations
 
@@ -7,106 +8,114 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements import editing, guards, lifecycle
-from omd_gov.agreements.hooks import TransitionStep, run_hooks
-from omd_gov.agreements.models import Agreement, Signature
+from omd_gov.agreements import editing, hooks, lifecycle
+from omd_gov.agreements.guards import GuardContext, approve_guard, signs_for_party
+from omd_gov.agreements.hooks import TransitionStep
+from omd_gov.agreements.lifecycle import State, Trigger
+from omd_gov.agreements.models import Agreement
+from omd_gov.agreements.rules import RULES, role_may_fire, unmet_conditions
+from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
-from omd_gov.auth.models import User
 from omd_gov.db import utcnow
-from omd_gov.documents import services as documents
 from omd_gov.errors import Conflict, Forbidden, GuardFailed, IllegalTrigger, Unprocessable
 
 
-def guard_context(
-    session: Session, agreement: Agreement, user: User, comment: str = ""
-) -> guards.GuardContext:
-    return guards.GuardContext(
-        user_id=user.id,
-        role=user.role,
-        organization_id=user.organization_id,
+def _context(
+    actor: Actor, comment: str = "", today: date | None = None, facts: dict[str, bool] | None = None
+) -> GuardContext:
+    user = actor.user
+    return GuardContext(
+        user_id=actor.user_id,
+        role=actor.role,
+        organization_id=user.organization_id if user is not None else None,
         comment=comment,
-        document_ready=documents.document_ready(session, agreement),
-        today=utcnow().date(),
+        today=today,
+        facts=facts or {},
     )
 
 
-def allowed_triggers(agreement: Agreement, user: User) -> list[str]:
+def allowed_triggers(agreement: Agreement, actor: Actor) -> list[Trigger]:
     """Triggers this caller may fire in the current state (guards may still refuse)."""
-    ctx = guards.GuardContext(user.id, user.role, user.organization_id)
+    ctx = _context(actor)
     out = []
     for trigger in lifecycle.triggers_from(agreement.state):
-        if not lifecycle.role_may_fire(user.role, trigger):
+        if not role_may_fire(actor.role, trigger):
             continue
-        if trigger in ("sign", "decline") and guards.signs_for_party(agreement, ctx):
+        if trigger in (Trigger.SIGN, Trigger.DECLINE) and signs_for_party(agreement, ctx):
             continue
-        if trigger == "approve" and guards.approve_guard(agreement, ctx):
+        if trigger == Trigger.APPROVE and approve_guard(agreement, ctx):
             continue  # four-eyes: this caller may never approve this version
         out.append(trigger)
     return out
 
 
 def transition(
-    session: Session,
-    user: User,
-    actor: Actor,
-    agreement: Agreement,
-    trigger: str,
-    comment: str = "",
+    session: Session, actor: Actor, agreement: Agreement, name: str, comment: str = ""
 ) -> Agreement:
     """Check legality, role and every guard; then fire, apply effects and audit."""
-    if trigger not in lifecycle.TRIGGERS or trigger in lifecycle.SYSTEM_TRIGGERS:
-        raise Unprocessable(
-            f"unknown trigger {trigger!r}",
-            [{"field": "trigger", "message": "not a trigger of the agreement lifecycle"}],
-            allowed_triggers=allowed_triggers(agreement, user),
-        )
+    trigger = _known_trigger(agreement, actor, name)
     if trigger not in lifecycle.triggers_from(agreement.state):
         raise IllegalTrigger(
             f"'{trigger}' is not possible while the agreement is {agreement.state}",
             state=agreement.state,
-            allowed_triggers=allowed_triggers(agreement, user),
+            allowed_triggers=allowed_triggers(agreement, actor),
         )
-    if not lifecycle.role_may_fire(user.role, trigger):
+    if not role_may_fire(actor.role, trigger):
         raise Forbidden(
-            f"the {user.role} role may not '{trigger}' an agreement",
-            allowed_triggers=allowed_triggers(agreement, user),
+            f"the {actor.role} role may not '{trigger}' an agreement",
+            allowed_triggers=allowed_triggers(agreement, actor),
         )
-    problems = guards.unmet_conditions(
-        agreement, trigger, guard_context(session, agreement, user, comment)
-    )
+    facts = hooks.facts_for(session, agreement, trigger)
+    ctx = _context(actor, comment, today=utcnow().date(), facts=facts)
+    problems = unmet_conditions(agreement, trigger, ctx)
     if problems:
         raise GuardFailed(
             f"{len(problems)} condition(s) not met for '{trigger}'",
             [problem.as_dict() for problem in problems],
         )
-    return _apply(session, agreement, trigger, actor, comment, user)
+    return _apply(session, agreement, trigger, actor, comment)
 
 
-def fire_system(session: Session, agreement: Agreement, trigger: str, comment: str) -> Agreement:
+API_TRIGGERS = frozenset(Trigger) - lifecycle.SYSTEM_TRIGGERS
+
+
+def _known_trigger(agreement: Agreement, actor: Actor, name: str) -> Trigger:
+    if name in API_TRIGGERS:
+        return Trigger(name)
+    raise Unprocessable(
+        f"unknown trigger {name!r}",
+        [{"field": "trigger", "message": "not a trigger of the agreement lifecycle"}],
+        allowed_triggers=allowed_triggers(agreement, actor),
+    )
+
+
+def fire_system(
+    session: Session, agreement: Agreement, trigger: Trigger, comment: str
+) -> Agreement:
     """System triggers (expire, supersede): no role, no guards beyond the state."""
     if trigger not in lifecycle.triggers_from(agreement.state):
         raise IllegalTrigger(
             f"'{trigger}' is not possible while the agreement is {agreement.state}"
         )
-    return _apply(session, agreement, trigger, Actor.system(), comment, None)
+    return _apply(session, agreement, trigger, Actor.system(), comment)
 
 
 def _apply(
-    session: Session,
-    agreement: Agreement,
-    trigger: str,
-    actor: Actor,
-    comment: str,
-    user: User | None,
+    session: Session, agreement: Agreement, trigger: Trigger, actor: Actor, comment: str
 ) -> Agreement:
-    changes = _before_effects(session, agreement, trigger, actor, comment, user)
+    state = State(agreement.state)
+    changes = hooks.run_before(
+        session, TransitionStep(agreement, trigger, state, state, actor, comment)
+    )
+    changes |= RULES[trigger].effect(agreement, actor, comment)
     from_state, to_state = lifecycle.fire(agreement, trigger)
     # Every step bumps the row version, even signing->signing, so two racing
     # signatures cannot both miss that they were the last one.
     agreement.updated_at = utcnow()
-    changes |= _after_effects(session, agreement, to_state, actor)
+    if to_state == State.ACTIVE and agreement.activated_at is None:
+        changes |= _activate(session, agreement)
     session.flush()  # the version check happens here: a stale row raises StaleDataError
-    editing.record(
+    record(
         session,
         actor,
         agreement,
@@ -116,69 +125,34 @@ def _apply(
         comment=comment,
         changes=changes,
     )
-    run_hooks(session, TransitionStep(agreement, trigger, from_state, to_state, actor, comment))
+    hooks.run_after(
+        session, TransitionStep(agreement, trigger, from_state, to_state, actor, comment)
+    )
     return agreement
 
 
-def _before_effects(
-    session: Session,
-    agreement: Agreement,
-    trigger: str,
-    actor: Actor,
-    comment: str,
-    user: User | None,
-) -> dict[str, object]:
-    if trigger == "submit":
-        agreement.submitted_by_id = actor.user_id
-    elif trigger == "send_for_signature":
-        document = documents.freeze_for_signature(session, agreement, actor)
-        return {"frozen_sha256": document.sha256}
-    elif trigger == "sign" and user is not None:
-        party = guards.signing_party(agreement, guard_context(session, agreement, user))
-        assert party is not None  # the guard has checked it
-        agreement.signatures.append(
-            Signature(
-                party_id=party.id,
-                user_id=user.id,
-                agreement_version=agreement.content_version,
-                document_sha256=agreement.frozen_sha256 or "",
-                signed_at=utcnow(),
-            )
-        )
-        return {
-            "signed_for_organization_id": party.organization_id,
-            "document_sha256": agreement.frozen_sha256,
-        }
-    elif trigger == "decline":
-        for signature in agreement.live_signatures:
-            signature.voided_at = utcnow()
-        agreement.frozen_sha256 = None
-    elif trigger in ("terminate", "withdraw", "expire", "supersede"):
-        agreement.closed_reason = comment
-    return {}
-
-
-def _after_effects(
-    session: Session, agreement: Agreement, to_state: str, actor: Actor
-) -> dict[str, object]:
-    if to_state != "active" or agreement.activated_at is not None:
-        return {}
+def _activate(session: Session, agreement: Agreement) -> dict[str, object]:
+    """The agreement comes into force; an amendment supersedes what it amends."""
     agreement.activated_at = utcnow()
     if agreement.amends_id is not None:
         previous = session.get(Agreement, agreement.amends_id, with_for_update=True)
-        if previous is not None and previous.state == "active":
+        if previous is not None and previous.state == State.ACTIVE:
             fire_system(
-                session, previous, "supersede", f"superseded by amendment {agreement.reference}"
+                session,
+                previous,
+                Trigger.SUPERSEDE,
+                f"superseded by amendment {agreement.reference}",
             )
     return {"activated_at": agreement.activated_at.isoformat()}
 
 
-def derive(
-    session: Session, actor: Actor, owner: User, source: Agreement, kind: str, prefix: str
-) -> Agreement:
+DERIVABLE_FROM = {"amendment": (State.ACTIVE,), "renewal": (State.ACTIVE, State.EXPIRED)}
+
+
+def derive(session: Session, actor: Actor, source: Agreement, kind: str, prefix: str) -> Agreement:
     """Create a linked new draft: an amendment (of an active agreement) or a
     renewal (of an active or expired one). Content is copied for editing."""
-    allowed = {"amendment": ("active",), "renewal": ("active", "expired")}[kind]
+    allowed = DERIVABLE_FROM[kind]
     if source.state not in allowed:
         raise Conflict(
             f"a {kind} needs an agreement that is {' or '.join(allowed)}", state=source.state
@@ -191,8 +165,6 @@ def derive(
     for key in ("start_date", "end_date"):
         data[key] = date.fromisoformat(data[key]) if data[key] else None
     data["amends_id" if kind == "amendment" else "renews_id"] = source.id
-    draft = editing.create(session, actor, owner.id, data, prefix)
-    editing.record(
-        session, actor, source, f"derive_{kind}", changes={"new_agreement": draft.reference}
-    )
+    draft = editing.create(session, actor, data, prefix)
+    record(session, actor, source, f"derive_{kind}", changes={"new_agreement": draft.reference})
     return draft

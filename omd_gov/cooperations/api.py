@@ -4,54 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint, Schema
-from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf
+from apiflask import APIBlueprint
 
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.cooperations import services
-from omd_gov.cooperations.canvas import STAGES
+from omd_gov.cooperations import queries, services
 from omd_gov.cooperations.models import Cooperation
+from omd_gov.cooperations.schemas import CanvasIn, CooperationIn, CooperationOut, StageIn
 from omd_gov.db import db
 from omd_gov.preconditions import etag, if_match
 
 bp = APIBlueprint("cooperations", __name__, tag="Cooperations")
-
-
-class CooperationIn(Schema):
-    title = String(required=True, validate=Length(1, 300))
-    description = String(load_default="", validate=Length(max=10000))
-    organization_ids = List(Integer(), load_default=list)
-
-
-class CanvasIn(Schema):
-    sections = Dict(keys=String(), values=String(validate=Length(max=20000)), required=True)
-    mims = List(String(validate=Length(1, 50)), load_default=list)
-
-
-class StageIn(Schema):
-    to = String(required=True, validate=OneOf(STAGES))
-    reason = String(load_default="", validate=Length(max=5000))
-
-
-class OrganizationRef(Schema):
-    id = Integer()
-    name = String()
-
-
-class CooperationOut(Schema):
-    id = Integer()
-    title = String()
-    description = String()
-    stage = String()
-    canvas = Dict(attribute="canvas")
-    mims = List(String())
-    organizations = List(Nested(OrganizationRef))
-    owner_id = Integer()
-    version = Integer()
-    created_at = DateTime()
-    updated_at = DateTime()
 
 
 @bp.post("/cooperations")
@@ -60,14 +23,14 @@ class CooperationOut(Schema):
 @bp.input(CooperationIn, arg_name="data")
 @bp.output(CooperationOut, status_code=201)
 def create_cooperation(data: dict[str, Any]) -> Any:
-    return _tagged(services.create(db.session, current_actor(), current_user().id, data), 201)
+    return _tagged(services.create(db.session, current_actor(), data), 201)
 
 
 @bp.get("/cooperations")
 @bp.auth_required(auth)
 @bp.output(CooperationOut(many=True))
 def list_cooperations() -> Any:
-    return services.list_visible(db.session, current_user())
+    return queries.list_visible(db.session, current_user())
 
 
 def _tagged(cooperation: Cooperation, status: int = 200) -> tuple[Cooperation, int, dict[str, str]]:
@@ -78,7 +41,7 @@ def _tagged(cooperation: Cooperation, status: int = 200) -> tuple[Cooperation, i
 @bp.auth_required(auth)
 @bp.output(CooperationOut)
 def get_cooperation(cooperation_id: int) -> Any:
-    return _tagged(services.get_visible(db.session, current_user(), cooperation_id))
+    return _tagged(queries.get_visible(db.session, current_user(), cooperation_id))
 
 
 # Writes honour an optional If-Match (clients written before ETags send none).
@@ -90,8 +53,8 @@ def get_cooperation(cooperation_id: int) -> Any:
 @bp.input(CooperationIn(partial=True), arg_name="data")
 @bp.output(CooperationOut)
 def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
-    user, actor = current_user(), current_actor()
-    return _tagged(services.update(db.session, user, actor, cooperation_id, data, if_match()))
+    cooperation = services.update(db.session, current_actor(), cooperation_id, data, if_match())
+    return _tagged(cooperation)
 
 
 @bp.put("/cooperations/<int:cooperation_id>/canvas")
@@ -102,7 +65,6 @@ def patch_cooperation(cooperation_id: int, data: dict[str, Any]) -> Any:
 def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
     cooperation = services.put_canvas(
         db.session,
-        current_user(),
         current_actor(),
         cooperation_id,
         data["sections"],
@@ -120,7 +82,6 @@ def put_canvas(cooperation_id: int, data: dict[str, Any]) -> Any:
 def change_stage(cooperation_id: int, data: dict[str, Any]) -> Any:
     cooperation = services.change_stage(
         db.session,
-        current_user(),
         current_actor(),
         cooperation_id,
         data["to"],

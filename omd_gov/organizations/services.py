@@ -1,4 +1,4 @@
-"""Organisation commands."""
+"""Organisation use cases, each one unit of work."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import append_event
+from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
 from omd_gov.db import transaction
 from omd_gov.errors import Conflict
@@ -23,12 +23,6 @@ def create(session: Session, actor: Actor, data: dict[str, Any]) -> Organization
         organization = Organization(**data)
         session.add(organization)
         session.flush()
-        append_event(
-            session,
-            actor,
-            entity_type="organization",
-            entity_id=organization.id,
-            action="create",
-            changes={key: {"from": None, "to": value} for key, value in data.items()},
-        )
+        changes = {key: {"from": None, "to": value} for key, value in data.items()}
+        record(session, actor, organization, "create", changes=changes)
         return organization

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from omd_gov.agreements import services
+from omd_gov.agreements import transitions
+from omd_gov.agreements.lifecycle import Trigger
 from omd_gov.agreements.models import Agreement
 from omd_gov.db import transaction
 from tests.factories import Factory
@@ -99,7 +100,7 @@ def test_an_expired_agreement_can_be_renewed_but_not_amended(
     with transaction(factory.session):
         row = factory.session.get(Agreement, source["id"])
         assert row is not None
-        services.fire_system(factory.session, row, "expire", "the end date has passed")
+        transitions.fire_system(factory.session, row, Trigger.EXPIRE, "the end date has passed")
     assert _get(world, source["id"])["state"] == "expired"
     assert _derive(world, source["id"], "amendments").status_code == 409
     assert _derive(world, source["id"], "renewals").status_code == 201

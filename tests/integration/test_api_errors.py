@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from omd_gov.agreements import guards, hooks
+from omd_gov.agreements import hooks, transitions
 from omd_gov.db import db, transaction
 from tests.factories import Account, Factory
 from tests.integration.conftest import World
@@ -192,15 +192,15 @@ def test_a_concurrent_write_is_a_clean_409(
             first_inside.set()
             assert release.wait(10)
 
-    real_unmet = guards.unmet_conditions
+    real_unmet = transitions.unmet_conditions
 
     def note_second(*args: Any) -> Any:
         if threading.current_thread().name == "second":
             second_loaded.set()
         return real_unmet(*args)
 
-    monkeypatch.setattr(hooks, "_HOOKS", [*hooks._HOOKS, pause_first])
-    monkeypatch.setattr(guards, "unmet_conditions", note_second)
+    monkeypatch.setattr(hooks, "_AFTER", [*hooks._AFTER, pause_first])
+    monkeypatch.setattr(transitions, "unmet_conditions", note_second)
     results: dict[str, Any] = {}
 
     def submit() -> None:

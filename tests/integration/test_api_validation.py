@@ -164,11 +164,11 @@ def test_a_failing_side_effect_rolls_back_the_transition_and_its_event(
         assert step.to_state == "legal_review"  # runs after the state change and the event
         raise Unprocessable("a side effect failed", [{"field": None, "message": "boom"}])
 
-    monkeypatch.setattr(hooks, "_HOOKS", [*hooks._HOOKS, refuse])
+    monkeypatch.setattr(hooks, "_AFTER", [*hooks._AFTER, refuse])
     before = counts()
     assert_problem(world.fire(created["id"], world.data_officer, "submit"), 422)
     assert counts() == before
-    monkeypatch.setattr(hooks, "_HOOKS", [h for h in hooks._HOOKS if h is not refuse])
+    monkeypatch.setattr(hooks, "_AFTER", [h for h in hooks._AFTER if h is not refuse])
     after = world.api.as_(world.legal).get(url(created["id"])).json
     assert (after["state"], after["version"], after["submitted_by_id"]) == ("draft", 1, None)
     verify = world.api.as_(world.auditor).get("/api/v1/audit/verify").json

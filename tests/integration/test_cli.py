@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from omd_gov import create_app
-from omd_gov.agreements.lifecycle import STATES
+from omd_gov.agreements.lifecycle import State
 from omd_gov.audit.chain import verify_chain
 from omd_gov.cli import main
 from omd_gov.db import db
@@ -204,7 +204,7 @@ def test_demo_is_idempotent_and_shows_every_state(ready_db: dict[str, str]) -> N
             report = verify_chain(session)
     finally:
         engine.dispose()
-    assert states == set(STATES)
+    assert states == set(State)
     assert report.ok and report.events_checked == counts["audit_events"]
 
     again = run(ready_db, "demo", OMD_DEMO="1")

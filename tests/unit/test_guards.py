@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from omd_gov.agreements import guards, lifecycle
+from omd_gov.agreements import guards, lifecycle, rules
 from omd_gov.agreements.guards import GuardContext
 from omd_gov.agreements.models import Agreement, DataAsset, Party, Signature
 from omd_gov.cooperations.canvas import SECTION_KEYS
@@ -197,9 +197,12 @@ def test_four_eyes_reports_submitter_and_drafter_together() -> None:
 
 
 def test_send_for_signature_needs_a_document() -> None:
-    (problem,) = guards.send_for_signature_guard(_agreement(), _ctx(document_ready=False))
+    (problem,) = guards.send_for_signature_guard(_agreement(), _ctx(facts={}))
     assert problem.code == "document"
-    assert guards.send_for_signature_guard(_agreement(), _ctx(document_ready=True)) == []
+    assert (
+        guards.send_for_signature_guard(_agreement(), _ctx(facts={guards.DOCUMENT_READY: True}))
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -239,21 +242,24 @@ def test_decline_reports_signatory_and_reason_together() -> None:
 @pytest.mark.parametrize("comment", ["", "   \n"])
 def test_a_reason_is_required(trigger: str, comment: str) -> None:
     agreement = _agreement(state="signing")
-    problems = guards.unmet_conditions(agreement, trigger, _ctx(comment=comment))
+    problems = rules.unmet_conditions(agreement, trigger, _ctx(comment=comment))
     assert ("comment_required", "comment") in _fields(problems)
-    given = guards.unmet_conditions(agreement, trigger, _ctx(comment="because"))
+    given = rules.unmet_conditions(agreement, trigger, _ctx(comment="because"))
     assert ("comment_required", "comment") not in _fields(given)
 
 
-def test_every_user_trigger_has_a_guard_and_system_triggers_none() -> None:
-    user_triggers = set(lifecycle.TRIGGERS) - lifecycle.SYSTEM_TRIGGERS
-    assert set(guards.GUARDS) == user_triggers
+def test_every_trigger_has_a_rule_every_user_trigger_a_guard_system_triggers_none() -> None:
+    assert set(rules.RULES) == set(lifecycle.Trigger)
+    user_triggers = set(lifecycle.Trigger) - lifecycle.SYSTEM_TRIGGERS
+    assert {
+        t for t, rule in rules.RULES.items() if rule.guard is not guards.nothing
+    } == user_triggers
     for trigger in lifecycle.SYSTEM_TRIGGERS:
-        assert guards.unmet_conditions(_agreement(title=""), trigger, _ctx()) == []
+        assert rules.unmet_conditions(_agreement(title=""), trigger, _ctx()) == []
 
 
 def test_problems_render_with_code_message_and_field() -> None:
-    (problem,) = guards.unmet_conditions(_agreement(), "terminate", _ctx())
+    (problem,) = rules.unmet_conditions(_agreement(), "terminate", _ctx())
     assert problem.as_dict() == {
         "code": "comment_required",
         "message": "a reason for termination is required",
@@ -265,10 +271,10 @@ def test_problems_render_with_code_message_and_field() -> None:
 def test_an_agreement_past_its_end_date_cannot_come_into_force(trigger: str) -> None:
     """Otherwise it would activate already expired and never be expired."""
     agreement = _agreement(state="signing", end_date=date(2026, 3, 31))
-    ctx = _ctx(role="signatory", organization_id=PARTNER, document_ready=True)
-    late = guards.unmet_conditions(agreement, trigger, replace(ctx, today=date(2026, 4, 1)))
+    ctx = _ctx(role="signatory", organization_id=PARTNER, facts={guards.DOCUMENT_READY: True})
+    late = rules.unmet_conditions(agreement, trigger, replace(ctx, today=date(2026, 4, 1)))
     assert ("ended", "end_date") in _fields(late)
-    on_the_day = guards.unmet_conditions(agreement, trigger, replace(ctx, today=date(2026, 3, 31)))
+    on_the_day = rules.unmet_conditions(agreement, trigger, replace(ctx, today=date(2026, 3, 31)))
     assert ("ended", "end_date") not in _fields(on_the_day)
 
 
