@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -15,6 +15,8 @@ from omd_gov.auth.models import User
 from omd_gov.db import PageRequest
 from omd_gov.errors import Forbidden, NotFound
 
+T = TypeVar("T")
+
 
 def party_of(organization_id: int | None) -> ColumnElement[bool]:
     """SQL: the organisation is a party of the ``Agreement`` in the statement.
@@ -24,7 +26,7 @@ def party_of(organization_id: int | None) -> ColumnElement[bool]:
     )
 
 
-def visible(statement: Select[Any], user: User) -> Select[Any]:
+def visible(statement: Select[T], user: User) -> Select[T]:
     """Office staff see every agreement; a partner only their organisation's."""
     if user.is_office:
         return statement

@@ -5,6 +5,8 @@ work)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +21,13 @@ from omd_gov.errors import Forbidden
 from omd_gov.preconditions import require_version
 
 
+@contextmanager
+def _locked(session: Session, actor: Actor, agreement_id: int) -> Iterator[Agreement]:
+    """One unit of work on an agreement the actor may see, its row locked."""
+    with transaction(session):
+        yield get_visible(session, actor.require_user(), agreement_id, for_update=True)
+
+
 def create_draft(session: Session, actor: Actor, data: dict[str, Any], prefix: str) -> Agreement:
     with transaction(session):
         return editing.create(session, actor, data, prefix)
@@ -31,8 +40,7 @@ def edit_draft(
     data: dict[str, Any],
     expected_version: int | None,
 ) -> Agreement:
-    with transaction(session):
-        agreement = get_visible(session, actor.require_user(), agreement_id, for_update=True)
+    with _locked(session, actor, agreement_id) as agreement:
         if actor.role not in (Role.DATA_OFFICER, Role.ADMIN):
             raise Forbidden("only data officers edit agreement drafts")
         require_version(agreement.version, expected_version, "agreement", required=True)
@@ -42,8 +50,7 @@ def edit_draft(
 def fire_trigger(
     session: Session, actor: Actor, agreement_id: int, trigger: str, comment: str
 ) -> Agreement:
-    with transaction(session):
-        agreement = get_visible(session, actor.require_user(), agreement_id, for_update=True)
+    with _locked(session, actor, agreement_id) as agreement:
         return transitions.transition(session, actor, agreement, trigger, comment)
 
 
@@ -51,6 +58,5 @@ def derive_draft(
     session: Session, actor: Actor, agreement_id: int, kind: str, prefix: str
 ) -> Agreement:
     """``kind`` is "amendment" or "renewal"."""
-    with transaction(session):
-        source = get_visible(session, actor.require_user(), agreement_id, for_update=True)
+    with _locked(session, actor, agreement_id) as source:
         return transitions.derive(session, actor, source, kind, prefix)
