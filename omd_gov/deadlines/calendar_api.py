@@ -8,10 +8,10 @@ from apiflask import APIBlueprint
 from flask import Response, current_app, request
 
 from omd_gov.auth.models import Role
-from omd_gov.auth.security import auth, current_actor, current_user, roles_required
+from omd_gov.auth.security import auth, current_actor, roles_required
 from omd_gov.db import db, utcnow
-from omd_gov.deadlines import holidays, ics
-from omd_gov.deadlines.calendar import check_region, office_calendar, office_today
+from omd_gov.deadlines import ics, queries, services
+from omd_gov.deadlines.calendar import check_region, office_today
 from omd_gov.deadlines.schemas import (
     BusinessDaysOut,
     BusinessDaysQuery,
@@ -41,13 +41,7 @@ def list_holidays(query: dict[str, Any]) -> dict[str, Any]:
     """Non-business days of a year (default: this year): official and municipal."""
     config = current_app.config
     year = query.get("year") or office_today(config).year
-    cal = office_calendar(db.session, config)
-    return {
-        "country": cal.country,
-        "subdiv": cal.subdiv,
-        "year": year,
-        "items": holidays.holidays_of_year(db.session, cal, year),
-    }
+    return queries.holidays_of_year(db.session, config, year)
 
 
 @bp.post("/calendar/holidays")
@@ -57,7 +51,7 @@ def list_holidays(query: dict[str, Any]) -> dict[str, Any]:
 @bp.output(HolidayCreated, status_code=201)
 def add_holiday(data: dict[str, Any]) -> dict[str, Any]:
     """Add a municipal holiday or office closure (admins)."""
-    row = holidays.add_holiday(
+    row = services.add_holiday(
         db.session, current_actor(), data["date"], data["name"], data["kind"]
     )
     return {
@@ -74,7 +68,7 @@ def add_holiday(data: dict[str, Any]) -> dict[str, Any]:
 @roles_required(Role.ADMIN)
 @bp.output({}, status_code=204)
 def delete_holiday(holiday_id: int) -> tuple[str, int]:
-    holidays.delete_holiday(db.session, current_actor(), holiday_id)
+    services.delete_holiday(db.session, current_actor(), holiday_id)
     return "", 204
 
 
@@ -84,18 +78,7 @@ def delete_holiday(holiday_id: int) -> tuple[str, int]:
 @bp.output(BusinessDaysOut)
 def business_days(query: dict[str, Any]) -> dict[str, Any]:
     """The day ``n`` business days after (negative: before) ``from``."""
-    cal = office_calendar(db.session, current_app.config)
-    result = cal.add(query["start"], query["n"])
-    return {
-        "start": query["start"],
-        "n": query["n"],
-        "date": result,
-        "country": cal.country,
-        "subdiv": cal.subdiv,
-        "skipped": [
-            {"date": day, "name": name} for day, name in cal.skipped(query["start"], result)
-        ],
-    }
+    return queries.business_days(db.session, current_app.config, query["start"], query["n"])
 
 
 @bp.post("/calendar/feed-token")
@@ -103,7 +86,7 @@ def business_days(query: dict[str, Any]) -> dict[str, Any]:
 @bp.output(FeedTokenOut, status_code=201)
 def issue_feed_token() -> dict[str, str]:
     """A new secret URL for your iCalendar feed (the previous one stops working)."""
-    token = ics.issue_token(db.session, current_actor(), current_user())
+    token = services.issue_calendar_token(db.session, current_actor())
     return {"token": token, "url": ics.feed_url(current_app.config, token)}
 
 
@@ -111,7 +94,7 @@ def issue_feed_token() -> dict[str, str]:
 @bp.auth_required(auth)
 @bp.output({}, status_code=204)
 def revoke_feed_token() -> tuple[str, int]:
-    ics.revoke_token(db.session, current_actor(), current_user())
+    services.revoke_calendar_token(db.session, current_actor())
     return "", 204
 
 

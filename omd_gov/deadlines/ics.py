@@ -4,7 +4,7 @@ Calendar apps cannot send a bearer header, so the feed URL carries a
 per-user secret token; only its sha256 is stored, and issuing a new one
 revokes the old. Event UIDs derive from the deadline id (stable), and
 SEQUENCE follows the deadline's revision, so a moved deadline updates the
-same event.
+same event. Reads only: issuing and revoking a token are in ``services``.
 """
 
 from __future__ import annotations
@@ -16,50 +16,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import append_event
-from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.auth.tokens import hash_token
-from omd_gov.db import transaction
 from omd_gov.deadlines.models import CalendarFeedToken, Deadline
 from omd_gov.deadlines.queries import assigned_to, readable_by
 from omd_gov.notifications.messages import KIND_LABELS, language_of
 
 
-def issue_token(session: Session, actor: Actor, user: User) -> str:
-    """A new feed secret for ``user`` (replacing any previous one)."""
-    token = "ics_" + secrets.token_urlsafe(32)
-    with transaction(session):
-        row = session.get(CalendarFeedToken, user.id, with_for_update=True)
-        if row is None:
-            row = CalendarFeedToken(user_id=user.id)
-            session.add(row)
-        row.token_hash = hash_token(token)
-        append_event(
-            session, actor, entity_type="user", entity_id=user.id, action="issue_calendar_token"
-        )
-    return token
-
-
-def revoke_token(session: Session, actor: Actor, user: User) -> bool:
-    with transaction(session):
-        result = session.execute(
-            delete(CalendarFeedToken).where(CalendarFeedToken.user_id == user.id)
-        )
-        revoked = bool(result.rowcount)  # type: ignore[attr-defined]
-        if revoked:
-            append_event(
-                session,
-                actor,
-                entity_type="user",
-                entity_id=user.id,
-                action="revoke_calendar_token",
-            )
-    return revoked
+def new_feed_token() -> str:
+    """A fresh feed secret (``services.issue_calendar_token`` stores its hash)."""
+    return "ics_" + secrets.token_urlsafe(32)
 
 
 def user_for_token(session: Session, token: str) -> User | None:

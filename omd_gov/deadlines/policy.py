@@ -3,6 +3,7 @@
 The defaults below are the office's (and are seeded into ``deadline_policies``
 by the migration); an admin may change them. A kind without a row uses its
 default, so an emptied table never leaves a deadline without a policy.
+Changing it is ``services.update_policy``; this module holds the domain steps.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import append_event
-from omd_gov.auth.actors import Actor
-from omd_gov.db import transaction, utcnow
+from omd_gov.db import utcnow
 from omd_gov.deadlines.models import DEADLINE_KINDS, DeadlinePolicy
 from omd_gov.errors import NotFound
 
@@ -73,34 +72,34 @@ def load_policies(session: Session) -> dict[str, Policy]:
     return policies
 
 
-def update_policy(session: Session, actor: Actor, kind: str, changes: dict[str, Any]) -> Policy:
-    """Store an admin's change of one kind's policy, audited. It applies to
-    deadlines opened from now on; open deadlines keep their schedule."""
-    with transaction(session):
-        if kind not in DEFAULTS:
-            raise NotFound(f"no deadline kind {kind!r}")
-        before = load_policies(session)[kind]
-        for key in ("remind_before_business_days", "notice_days_before"):
-            if key in changes:
-                changes[key] = tuple(sorted(set(changes[key]), reverse=True))
-        after = replace(before, **changes)
-        row = session.get(DeadlinePolicy, kind, with_for_update=True)
-        if row is None:
-            row = DeadlinePolicy(kind=kind)
-            session.add(row)
-        for key, value in after.as_dict().items():
-            if key != "kind":
-                setattr(row, key, value)
-        row.updated_by_id = actor.user_id
-        row.updated_at = utcnow()
-        old, new = before.as_dict(), after.as_dict()
-        append_event(
-            session,
-            actor,
-            entity_type="deadline_policy",
-            entity_id=DEADLINE_KINDS.index(kind) + 1,
-            action="update_policy",
-            changes={key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}
-            | {"kind": kind},
-        )
-    return after
+def store_policy(
+    session: Session, kind: str, changes: dict[str, Any], updated_by_id: int | None
+) -> tuple[Policy, Policy]:
+    """Write one kind's changed policy (inside the caller's unit of work);
+    returns it before and after the change."""
+    if kind not in DEFAULTS:
+        raise NotFound(f"no deadline kind {kind!r}")
+    before = load_policies(session)[kind]
+    sets = {
+        key: tuple(sorted(set(value), reverse=True))
+        for key, value in changes.items()
+        if key in ("remind_before_business_days", "notice_days_before")
+    }
+    after = replace(before, **(changes | sets))
+    row = session.get(DeadlinePolicy, kind, with_for_update=True)
+    if row is None:
+        row = DeadlinePolicy(kind=kind)
+        session.add(row)
+    for key, value in after.as_dict().items():
+        if key != "kind":
+            setattr(row, key, value)
+    row.updated_by_id = updated_by_id
+    row.updated_at = utcnow()
+    return before, after
+
+
+def policy_changes(before: Policy, after: Policy) -> dict[str, Any]:
+    """What the audit event of a policy change records."""
+    old, new = before.as_dict(), after.as_dict()
+    changed = {key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}
+    return changed | {"kind": after.kind}

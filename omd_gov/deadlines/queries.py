@@ -1,21 +1,26 @@
 """Read-side queries for deadlines, with visibility built in: office staff see
 every deadline; a partner's signatory only the deadlines assigned to them,
-on agreements of their own organisation."""
+on agreements of their own organisation. Also the reads of the policy and
+the business calendar that the API shows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements.models import Agreement, Party
+from omd_gov.agreements.models import Agreement
+from omd_gov.agreements.queries import party_of
 from omd_gov.auth.models import User
-from omd_gov.deadlines.calendar import office_today
-from omd_gov.deadlines.models import Deadline
+from omd_gov.db import PageRequest
+from omd_gov.deadlines.calendar import office_calendar, office_today
+from omd_gov.deadlines.models import Deadline, MunicipalHoliday
+from omd_gov.deadlines.policy import load_policies
 from omd_gov.deadlines.schemas import DeadlineOut
 from omd_gov.errors import NotFound
 
@@ -35,18 +40,11 @@ def assigned_to(user: User) -> ColumnElement[bool]:
     )
 
 
-def of_visible_agreement(user: User) -> ColumnElement[bool]:
-    """The deadline's agreement is visible to this partner: their organisation
-    is one of its parties (as in ``omd_gov.agreements.queries.visible``)."""
-    return exists().where(
-        Party.agreement_id == Deadline.agreement_id, Party.organization_id == user.organization_id
-    )
-
-
 def readable_by(user: User) -> ColumnElement[bool]:
     """What a partner's user may read: deadlines assigned to them, on
-    agreements they can see (a party removed later hides them again)."""
-    return and_(assigned_to(user), of_visible_agreement(user))
+    agreements they can see (a party removed later hides them again). The
+    statement must join the deadline's ``Agreement``."""
+    return and_(assigned_to(user), party_of(user.organization_id))
 
 
 SelectT = TypeVar("SelectT", bound=Select)
@@ -54,6 +52,25 @@ SelectT = TypeVar("SelectT", bound=Select)
 
 def visible(statement: SelectT, user: User) -> SelectT:
     return statement if user.is_office else statement.where(readable_by(user))
+
+
+def _with_reference() -> Select[Deadline, str]:
+    return select(Deadline, Agreement.reference).join(
+        Agreement, Agreement.id == Deadline.agreement_id
+    )
+
+
+def assignee_named(session: Session, me: User, value: str | None) -> User | None:
+    """``?assignee=``: anyone for office staff; partners may only ask for
+    themselves (any other id is "not found", whether or not it exists)."""
+    if value is None:
+        return None
+    if value in ("me", str(me.id)):
+        return me
+    user = session.get(User, int(value)) if me.is_office else None
+    if user is None:
+        raise NotFound(f"user {value} not found")
+    return user
 
 
 @dataclass(frozen=True)
@@ -65,8 +82,6 @@ class DeadlineFilter:
     status: str = "open"  # open | closed | all
     kind: str | None = None
     agreement_id: int | None = None
-    page: int = 1
-    per_page: int = 50
 
 
 def _row(deadline: Deadline, reference: str, today: date) -> dict[str, Any]:
@@ -90,14 +105,10 @@ def _row(deadline: Deadline, reference: str, today: date) -> dict[str, Any]:
 
 
 def list_deadlines(
-    session: Session, user: User, flt: DeadlineFilter
+    session: Session, user: User, flt: DeadlineFilter, page: PageRequest
 ) -> tuple[list[dict[str, Any]], bool]:
-    statement = visible(
-        select(Deadline, Agreement.reference).join(
-            Agreement, Agreement.id == Deadline.agreement_id
-        ),
-        user,
-    )
+    """One page of deadlines, soonest first, and whether a next page exists."""
+    statement = visible(_with_reference(), user)
     if flt.status != "all":
         statement = statement.where(Deadline.status == flt.status)
     if flt.assignee is not None:
@@ -111,23 +122,15 @@ def list_deadlines(
         statement = statement.where(Deadline.kind == flt.kind)
     if flt.agreement_id:
         statement = statement.where(Deadline.agreement_id == flt.agreement_id)
-    statement = (
-        statement.order_by(Deadline.due_on, Deadline.id)
-        .offset((flt.page - 1) * flt.per_page)
-        .limit(flt.per_page + 1)
-    )
-    rows = [_row(d, ref, flt.today) for d, ref in session.execute(statement).all()]
-    return rows[: flt.per_page], len(rows) > flt.per_page
+    # Any: PageRequest.apply is typed for one-column statements only.
+    ordered: Any = statement.order_by(Deadline.due_on, Deadline.id)
+    rows, has_next = page.split(session.execute(page.apply(ordered)).all())
+    return [_row(d, ref, flt.today) for d, ref in rows], has_next
 
 
 def get_deadline(session: Session, user: User, deadline_id: int, today: date) -> dict[str, Any]:
     found = session.execute(
-        visible(
-            select(Deadline, Agreement.reference)
-            .join(Agreement, Agreement.id == Deadline.agreement_id)
-            .where(Deadline.id == deadline_id),
-            user,
-        )
+        visible(_with_reference().where(Deadline.id == deadline_id), user)
     ).first()
     if found is None:
         raise NotFound(f"deadline {deadline_id} not found")
@@ -142,9 +145,9 @@ def get_deadline(session: Session, user: User, deadline_id: int, today: date) ->
 
 def of_agreement(session: Session, user: User, agreement: Agreement, today: date) -> list[Any]:
     """The deadlines shown with an agreement (open first, then the closed ones)."""
-    statement = visible(select(Deadline).where(Deadline.agreement_id == agreement.id), user)
-    rows = session.execute(statement.order_by(Deadline.id)).scalars().all()
-    out = [_row(d, agreement.reference, today) for d in rows]
+    statement = visible(_with_reference().where(Deadline.agreement_id == agreement.id), user)
+    rows = session.execute(statement.order_by(Deadline.id)).all()
+    out = [_row(d, reference, today) for d, reference in rows]
     return sorted(out, key=lambda row: (row["status"] != "open", row["due_on"], row["id"]))
 
 
@@ -152,3 +155,45 @@ def agreement_deadlines(session: Session, user: User, agreement: Agreement) -> l
     """The agreement's deadlines, serialised for ``GET /agreements/{id}``."""
     today = office_today(current_app.config)
     return list(DeadlineOut(many=True).dump(of_agreement(session, user, agreement, today)))
+
+
+def list_policies(session: Session) -> list[dict[str, Any]]:
+    """The effective policy of every kind."""
+    return [policy.as_dict() for policy in load_policies(session).values()]
+
+
+def holidays_of_year(session: Session, config: Mapping[str, Any], year: int) -> dict[str, Any]:
+    """Official (national/regional) and municipal non-business days of a year."""
+    cal = office_calendar(session, config)
+    items: list[dict[str, Any]] = [
+        {"id": None, "date": day, "name": name, "kind": "holiday", "source": "official"}
+        for day, name in cal.official_holidays(year).items()
+    ]
+    rows = session.execute(
+        select(MunicipalHoliday).where(
+            MunicipalHoliday.day >= date(year, 1, 1), MunicipalHoliday.day <= date(year, 12, 31)
+        )
+    ).scalars()
+    items += [
+        {"id": row.id, "date": row.day, "name": row.name, "kind": row.kind, "source": "municipal"}
+        for row in rows
+    ]
+    items.sort(key=lambda item: (item["date"], item["source"]))
+    return {"country": cal.country, "subdiv": cal.subdiv, "year": year, "items": items}
+
+
+def business_days(
+    session: Session, config: Mapping[str, Any], start: date, n: int
+) -> dict[str, Any]:
+    """The day ``n`` business days after (negative: before) ``start``, and
+    the named days skipped on the way."""
+    cal = office_calendar(session, config)
+    result = cal.add(start, n)
+    return {
+        "start": start,
+        "n": n,
+        "date": result,
+        "country": cal.country,
+        "subdiv": cal.subdiv,
+        "skipped": [{"date": day, "name": name} for day, name in cal.skipped(start, result)],
+    }

@@ -1,9 +1,10 @@
 """Claiming a due reminder and acting on it, exactly once.
 
-The task that wins the compare-and-set ``scheduled -> claimed`` on the
-reminder row creates the notifications and deliveries (or fires the expiry)
-in the same transaction. Losers, duplicates and late retries find the row
-claimed and do nothing.
+Domain steps of ``services.send_reminder``'s unit of work: the task that
+wins the compare-and-set ``scheduled -> claimed`` on the reminder row
+creates the notifications and deliveries (or fires the expiry) in the same
+transaction. Losers, duplicates and late retries find the row claimed and
+do nothing.
 """
 
 from __future__ import annotations
@@ -14,66 +15,65 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from omd_gov.agreements.lifecycle import State, Trigger
 from omd_gov.agreements.models import Agreement
-from omd_gov.agreements.services import fire_system
+from omd_gov.agreements.transitions import fire_system
 from omd_gov.auth.actors import Actor
-from omd_gov.db import as_utc, transaction
+from omd_gov.db import as_utc
 from omd_gov.deadlines import recipients
 from omd_gov.deadlines.models import Deadline, Reminder
-from omd_gov.deadlines.services import (
+from omd_gov.deadlines.scheduling import (
     Context,
-    audit_deadline_change,
     close_deadline,
-    context,
     next_review,
     open_deadline,
+    record_deadline_changes,
 )
-from omd_gov.notifications.services import Message, notify
+from omd_gov.notifications.outbox import Message, notify
 
 # Kinds where only the latest due reminder is worth sending after an outage.
 LATEST_ONLY = ("reminder", "notice")
 
 
-def claim_and_act(session: Session, reminder_id: int) -> str:
-    """Claim the reminder and act on it; returns what happened (for logs/tests).
+def claim(session: Session, ctx: Context, reminder_id: int) -> tuple[Deadline, Reminder] | str:
+    """Claim the reminder: its deadline and itself, or why it is not owed
+    (for logs and tests).
 
     Rows are locked in the order transitions lock them (agreement, deadline,
     reminder), so a claim and a transition on the same agreement queue up
     instead of deadlocking."""
-    ctx = context(session)
-    with transaction(session):
-        ids = session.execute(
-            select(Deadline.agreement_id, Deadline.id)
-            .join(Reminder, Reminder.deadline_id == Deadline.id)
-            .where(Reminder.id == reminder_id)
-        ).first()
-        if ids is None:
-            return "not-owed"
-        session.execute(select(Agreement.id).where(Agreement.id == ids[0]).with_for_update())
-        deadline = session.execute(
-            select(Deadline).where(Deadline.id == ids[1]).with_for_update()
-        ).scalar_one()
-        reminder = session.execute(
-            select(Reminder).where(Reminder.id == reminder_id).with_for_update()
-        ).scalar_one()
-        if reminder.status != "scheduled":
-            return "not-owed"
-        if as_utc(reminder.scheduled_for) > ctx.now:
-            return "not-yet-due"
-        outcome = _refuse(session, ctx, deadline, reminder)
-        if outcome:
-            reminder.status = outcome
-            return outcome
-        won = session.execute(
-            update(Reminder)
-            .where(Reminder.id == reminder.id, Reminder.status == "scheduled")
-            .values(status="claimed", claimed_at=ctx.now)
-            .execution_options(synchronize_session=False)
-        )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
-            return "not-owed"
-        _skip_earlier(session, reminder)
-        return _act(session, ctx, deadline, reminder)
+    ids = session.execute(
+        select(Deadline.agreement_id, Deadline.id)
+        .join(Reminder, Reminder.deadline_id == Deadline.id)
+        .where(Reminder.id == reminder_id)
+    ).first()
+    if ids is None:
+        return "not-owed"
+    session.execute(select(Agreement.id).where(Agreement.id == ids[0]).with_for_update())
+    deadline = session.execute(
+        select(Deadline).where(Deadline.id == ids[1]).with_for_update()
+    ).scalar_one()
+    reminder = session.execute(
+        select(Reminder).where(Reminder.id == reminder_id).with_for_update()
+    ).scalar_one()
+    if reminder.status != "scheduled":
+        return "not-owed"
+    if as_utc(reminder.scheduled_for) > ctx.now:
+        return "not-yet-due"
+    outcome = _refuse(session, ctx, deadline, reminder)
+    if outcome:
+        reminder.status = outcome
+        return outcome
+    won = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.status == "scheduled")
+        .values(status="claimed", claimed_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        return "not-owed"
+    _skip_earlier(session, reminder)
+    return deadline, reminder
 
 
 def _refuse(session: Session, ctx: Context, deadline: Deadline, reminder: Reminder) -> str:
@@ -115,7 +115,8 @@ def _skip_earlier(session: Session, reminder: Reminder) -> None:
     )
 
 
-def _act(session: Session, ctx: Context, deadline: Deadline, reminder: Reminder) -> str:
+def act(session: Session, ctx: Context, deadline: Deadline, reminder: Reminder) -> str:
+    """Send the claimed reminder to whom it concerns, or fire the expiry."""
     agreement = session.get(Agreement, deadline.agreement_id)
     assert agreement is not None
     if reminder.kind == "expire":
@@ -185,7 +186,7 @@ def _roll_over_review(
     close_deadline(session, ctx, deadline, "review_due")
     opened = []
     review = next_review(ctx, agreement, deadline.due_on)
-    if review is not None and agreement.state == "active":
+    if review is not None and agreement.state == State.ACTIVE:
         opened.append(
             open_deadline(
                 session,
@@ -198,13 +199,13 @@ def _roll_over_review(
                 assignee_role=deadline.assignee_role,
             )
         )
-    audit_deadline_change(session, Actor.system("worker"), agreement.id, opened, [deadline])
+    record_deadline_changes(session, Actor.system("worker"), agreement.id, opened, [deadline])
 
 
 def _expire(session: Session, ctx: Context, agreement: Agreement) -> str:
     session.refresh(agreement, with_for_update=True)
     end = agreement.end_date
-    if agreement.state != "active" or end is None or end >= ctx.today:
+    if agreement.state != State.ACTIVE or end is None or end >= ctx.today:
         return "not-expired"
-    fire_system(session, agreement, "expire", f"The end date {end.isoformat()} has passed.")
+    fire_system(session, agreement, Trigger.EXPIRE, f"The end date {end.isoformat()} has passed.")
     return "expired"

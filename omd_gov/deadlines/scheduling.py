@@ -1,8 +1,9 @@
-"""Deadlines follow the agreement lifecycle.
+"""Opening, moving and closing deadline rows and their scheduled reminders.
 
-A transition hook (registered by ``create_app``) opens, moves and closes deadline rows (and their
-scheduled reminder rows) inside the transition's transaction, so a
-transition, its audit event and its deadlines commit together or not at all.
+Domain steps: they join the caller's unit of work (a transition, an office
+change in ``services``, a reminder's claim) and never commit. Opening or
+moving a deadline writes its whole schedule as reminder rows; the rows due
+at once are enqueued after the commit.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements.hooks import TransitionStep
 from omd_gov.agreements.models import Agreement
-from omd_gov.audit.chain import append_event
+from omd_gov.audit.chain import Subject, record
 from omd_gov.auth.actors import Actor
-from omd_gov.auth.models import Role
-from omd_gov.db import call_after_commit, utcnow
+from omd_gov.db import utcnow
 from omd_gov.deadlines.calendar import (
     BusinessCalendar,
     OfficeClock,
@@ -31,17 +30,10 @@ from omd_gov.deadlines.calendar import (
 )
 from omd_gov.deadlines.models import Deadline, Reminder
 from omd_gov.deadlines.policy import Policy, load_policies
-from omd_gov.deadlines.schedule import actions, add_months, due_date
-from omd_gov.tasking.celery_app import enqueue
+from omd_gov.deadlines.schedule import actions, add_months
+from omd_gov.tasking.celery_app import enqueue_after_commit
 
 SEND_REMINDER_TASK = "omd.deadlines.send_reminder"
-# The deadlines that belong to a state: leaving the state closes them.
-STATE_KINDS = {
-    "legal_review": ("legal_review",),
-    "changes_requested": ("changes",),
-    "signing": ("signature",),
-    "active": ("publication", "expiry", "periodic_review"),
-}
 
 
 class Context:
@@ -70,11 +62,6 @@ def context(session: Session, config: Mapping[str, Any] | None = None) -> Contex
     return Context(session, config if config is not None else current_app.config)
 
 
-def enqueue_reminders(ids: Iterable[int], expires: float | None) -> None:
-    for reminder_id in ids:
-        enqueue(SEND_REMINDER_TASK, reminder_id, expires=expires)
-
-
 def _schedule(session: Session, ctx: Context, deadline: Deadline) -> None:
     """Write the deadline's reminder rows; enqueue (after commit) those due now."""
     rows = [
@@ -83,10 +70,10 @@ def _schedule(session: Session, ctx: Context, deadline: Deadline) -> None:
     ]
     session.add_all(rows)
     session.flush()
-    due = [row.id for row in rows if row.scheduled_for <= ctx.now]
-    if due:
-        expires = ctx.config["OMD_SWEEP_SECONDS"]
-        call_after_commit(session, lambda: enqueue_reminders(due, expires))
+    expires = ctx.config["OMD_SWEEP_SECONDS"]
+    for row in rows:
+        if row.scheduled_for <= ctx.now:
+            enqueue_after_commit(session, SEND_REMINDER_TASK, row.id, expires=expires)
 
 
 def _cancel_reminders(session: Session, deadline: Deadline) -> None:
@@ -161,55 +148,6 @@ def close_deadline(session: Session, ctx: Context, deadline: Deadline, reason: s
     _cancel_reminders(session, deadline)
 
 
-def _close_for(session: Session, ctx: Context, step: TransitionStep) -> list[Deadline]:
-    agreement = step.agreement
-    closing: list[Deadline] = []
-    if step.from_state != step.to_state:
-        closing += open_deadlines(session, agreement.id, STATE_KINDS.get(step.from_state, ()))
-    elif step.trigger == "sign":
-        signed = {signature.party_id for signature in agreement.live_signatures}
-        closing += [
-            deadline
-            for deadline in open_deadlines(session, agreement.id, ("signature",))
-            if deadline.party_id in signed
-        ]
-    for deadline in closing:
-        close_deadline(session, ctx, deadline, step.trigger)
-    return closing
-
-
-def _open_for(session: Session, ctx: Context, step: TransitionStep) -> list[Deadline]:
-    """The deadlines that entering ``step.to_state`` opens."""
-    if step.from_state == step.to_state:
-        return []
-    agreement = step.agreement
-
-    def open_(kind: str, due: date | None = None, **assignment: Any) -> Deadline:
-        due = due or due_date(ctx.policies[kind], ctx.cal, ctx.today)
-        return open_deadline(session, ctx, agreement.id, kind, due, **assignment)
-
-    if step.to_state == "legal_review":
-        return [open_("legal_review", assignee_role=Role.LEGAL_OFFICER.value)]
-    if step.to_state == "changes_requested":
-        return [open_("changes", assignee_id=agreement.owner_id)]
-    if step.to_state == "signing":
-        return [
-            open_("signature", party_id=party.id, assignee_role=Role.SIGNATORY.value,
-                  assignee_organization_id=party.organization_id)
-            for party in agreement.signing_parties
-        ]  # fmt: skip
-    if step.to_state != "active":
-        return []
-    owner_and_legal = {"assignee_id": agreement.owner_id, "assignee_role": Role.LEGAL_OFFICER.value}
-    opened = [open_("publication", assignee_role=Role.TRANSPARENCY_OFFICER.value)]
-    if agreement.end_date is not None:
-        opened.append(open_("expiry", agreement.end_date, **owner_and_legal))
-    review = next_review(ctx, agreement, ctx.today)
-    if review is not None:
-        opened.append(open_("periodic_review", review, **owner_and_legal))
-    return opened
-
-
 def next_review(ctx: Context, agreement: Agreement, after: date) -> date | None:
     """The next periodic review, or None when the agreement ends first."""
     months = ctx.policies["periodic_review"].review_every_months or agreement.review_interval_months
@@ -227,15 +165,7 @@ def _describe(deadline: Deadline) -> dict[str, Any]:
     }
 
 
-def deadlines_follow_lifecycle(session: Session, step: TransitionStep) -> None:
-    ctx = context(session)
-    closed = _close_for(session, ctx, step)
-    opened = _open_for(session, ctx, step)
-    if closed or opened:
-        audit_deadline_change(session, step.actor, step.agreement.id, opened, closed)
-
-
-def audit_deadline_change(
+def record_deadline_changes(
     session: Session,
     actor: Actor,
     agreement_id: int,
@@ -243,13 +173,13 @@ def audit_deadline_change(
     closed: list[Deadline],
     comment: str = "",
 ) -> None:
-    append_event(
+    """The agreement's ``deadlines`` audit event: what was opened and closed."""
+    record(
         session,
         actor,
-        entity_type="agreement",
-        entity_id=agreement_id,
-        agreement_id=agreement_id,
-        action="deadlines",
+        # No agreement row at hand (nor wanted: this event carries no state).
+        Subject("agreement", agreement_id, agreement_id),
+        "deadlines",
         changes={
             "opened": [_describe(d) for d in opened],
             "closed": [_describe(d) | {"reason": d.close_reason} for d in closed],

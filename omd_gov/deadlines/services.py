@@ -1,82 +1,44 @@
-"""Office actions on single deadlines: move, reassign, mark completed.
+"""The deadlines' use cases: each one is a unit of work (it opens the
+transaction, and commits it with its audit event, or nothing).
 
-Each command is one unit of work (it opens the transaction itself).
+- the office moves, reassigns or completes a deadline;
+- admins edit the municipal calendar and the policy;
+- a user issues or revokes their calendar-feed token;
+- the worker claims a due reminder and acts on it.
+
+The steps they call (``scheduling``, ``rules``, ``reminders``, ``policy``)
+never commit. Deadlines that follow a transition join the transition's own
+unit of work instead (``hooks``).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements.models import Party
-from omd_gov.audit.chain import append_event
+from omd_gov.audit.chain import Subject, record
 from omd_gov.auth.actors import Actor
-from omd_gov.auth.models import Role, User
+from omd_gov.auth.models import User
+from omd_gov.auth.tokens import hash_token
 from omd_gov.db import transaction
-from omd_gov.deadlines.models import Deadline
-from omd_gov.deadlines.services import Context, close_deadline, context, move_deadline
-from omd_gov.errors import Conflict, Forbidden, NotFound, Unprocessable
-
-# Deadlines closed by a person rather than by a lifecycle transition, and the
-# roles whose job that is (admins may act in any office role).
-COMPLETED_BY = {
-    "publication": (Role.TRANSPARENCY_OFFICER,),
-    "periodic_review": (Role.LEGAL_OFFICER, Role.DATA_OFFICER),
-}
-
-
-def _load_open(session: Session, deadline_id: int) -> Deadline:
-    deadline = session.get(Deadline, deadline_id, with_for_update=True)
-    if deadline is None:
-        raise NotFound(f"deadline {deadline_id} not found")
-    if not deadline.is_open:
-        raise Conflict(f"deadline {deadline_id} is closed ({deadline.close_reason})")
-    return deadline
+from omd_gov.deadlines import reminders, rules
+from omd_gov.deadlines.hooks import deadlines_follow_lifecycle  # noqa: F401  TEMPORARY: for the app factory until it calls deadlines.hooks.register()
+from omd_gov.deadlines.ics import new_feed_token
+from omd_gov.deadlines.models import (
+    DEADLINE_KINDS,
+    CalendarFeedToken,
+    Deadline,
+    MunicipalHoliday,
+)
+from omd_gov.deadlines.policy import Policy, policy_changes, store_policy
+from omd_gov.deadlines.scheduling import close_deadline, context, move_deadline
+from omd_gov.errors import Conflict, NotFound
 
 
-def _may_be_assigned(session: Session, deadline: Deadline, user: User | None) -> bool:
-    """Office staff, or a signatory of one of the agreement's parties: anyone
-    else would be told about (and could read) an agreement that is not theirs."""
-    if user is None or not user.active:
-        return False
-    if user.is_office:
-        return True
-    return user.role == Role.SIGNATORY and bool(
-        session.execute(
-            select(
-                exists().where(
-                    Party.agreement_id == deadline.agreement_id,
-                    Party.organization_id == user.organization_id,
-                )
-            )
-        ).scalar()
-    )
-
-
-def _check_change(
-    session: Session,
-    ctx: Context,
-    deadline: Deadline,
-    due_on: date | None,
-    assignee_id: int | None,
-    assignee: User | None,
-) -> None:
-    errors = []
-    if due_on is not None and due_on < ctx.today:
-        errors.append({"field": "due_on", "message": "must be today or later"})
-    if due_on is not None and deadline.kind == "expiry":
-        # Its expire step fires on the agreement's end date: amend that instead.
-        errors.append({"field": "due_on", "message": "an expiry follows the end date"})
-    if assignee_id is not None and not _may_be_assigned(session, deadline, assignee):
-        message = "must be an active office user or a signatory of one of the agreement's parties"
-        errors.append({"field": "assignee_id", "message": message})
-    if errors:
-        raise Unprocessable("the deadline cannot be changed so", errors)
-
-
-def change(
+def change_deadline(
     session: Session,
     actor: Actor,
     deadline_id: int,
@@ -89,9 +51,9 @@ def change(
     told, and the reminders follow the new revision."""
     with transaction(session):
         ctx = context(session)
-        deadline = _load_open(session, deadline_id)
+        deadline = rules.load_open(session, deadline_id)
         assignee = session.get(User, assignee_id) if assignee_id is not None else None
-        _check_change(session, ctx, deadline, due_on, assignee_id, assignee)
+        rules.check_change(session, ctx, deadline, due_on, assignee_id, assignee)
         changes: dict[str, object] = {}
         if assignee is not None:
             changes["assignee_id"] = {"from": deadline.assignee_id, "to": assignee.id}
@@ -100,64 +62,101 @@ def change(
         if due_on is not None:
             changes["due_on"] = {"from": deadline.due_on.isoformat(), "to": due_on.isoformat()}
         move_deadline(session, ctx, deadline, due_on or deadline.due_on)
-        _audit(
-            session,
-            actor,
-            deadline,
-            "change_deadline",
-            changes | {"revision": deadline.revision},
-            comment,
-        )
+        changes["revision"] = deadline.revision
+        record(session, actor, deadline, "change_deadline", changes=changes, comment=comment)
     return deadline
 
 
-def complete(session: Session, actor: Actor, deadline_id: int, comment: str = "") -> Deadline:
+def complete_deadline(
+    session: Session, actor: Actor, deadline_id: int, comment: str = ""
+) -> Deadline:
     """Mark a publication or periodic-review deadline done, by a role that owns it."""
     with transaction(session):
         ctx = context(session)
-        deadline = _load_open(session, deadline_id)
-        _check_completable(deadline, actor)
+        deadline = rules.load_open(session, deadline_id)
+        rules.check_completable(deadline, actor)
         close_deadline(session, ctx, deadline, "completed")
-        _audit(
-            session,
-            actor,
-            deadline,
-            "complete_deadline",
-            {"status": {"from": "open", "to": "closed"}},
-            comment,
-        )
+        changes = {"status": {"from": "open", "to": "closed"}}
+        record(session, actor, deadline, "complete_deadline", changes=changes, comment=comment)
     return deadline
 
 
-def _audit(
-    session: Session,
-    actor: Actor,
-    deadline: Deadline,
-    action: str,
-    changes: dict[str, object],
-    comment: str,
-) -> None:
-    append_event(
-        session,
-        actor,
-        entity_type="deadline",
-        entity_id=deadline.id,
-        agreement_id=deadline.agreement_id,
-        action=action,
-        changes=changes,
-        comment=comment,
-    )
+def add_holiday(
+    session: Session, actor: Actor, day: date, name: str, kind: str
+) -> MunicipalHoliday:
+    """Existing deadlines keep their due dates (they were announced); the new
+    day counts for deadlines opened or moved from now on."""
+    with transaction(session):
+        if session.execute(select(MunicipalHoliday.id).where(MunicipalHoliday.day == day)).first():
+            raise Conflict(f"{day.isoformat()} is already a municipal holiday or closure")
+        row = MunicipalHoliday(day=day, name=name, kind=kind, created_by_id=actor.user_id)
+        session.add(row)
+        session.flush()
+        changes = {
+            "date": {"from": None, "to": day.isoformat()},
+            "name": {"from": None, "to": name},
+            "kind": {"from": None, "to": kind},
+        }
+        record(session, actor, row, "create", changes=changes)
+    return row
 
 
-def _check_completable(deadline: Deadline, actor: Actor) -> None:
-    if deadline.kind not in COMPLETED_BY:
-        raise Conflict(
-            f"a {deadline.kind} deadline closes with the agreement's lifecycle, not by hand",
-            completable_kinds=list(COMPLETED_BY),
+def delete_holiday(session: Session, actor: Actor, holiday_id: int) -> None:
+    with transaction(session):
+        row = session.get(MunicipalHoliday, holiday_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"municipal holiday {holiday_id} not found")
+        changes = {
+            "date": {"from": row.day.isoformat(), "to": None},
+            "name": {"from": row.name, "to": None},
+        }
+        record(session, actor, row, "delete", changes=changes)
+        session.delete(row)
+
+
+def update_policy(session: Session, actor: Actor, kind: str, changes: dict[str, Any]) -> Policy:
+    """Store an admin's change of one kind's policy, audited. It applies to
+    deadlines opened from now on; open deadlines keep their schedule."""
+    with transaction(session):
+        before, after = store_policy(session, kind, changes, actor.user_id)
+        # A policy is no row of its own: it is named by its kind's position.
+        subject = Subject("deadline_policy", DEADLINE_KINDS.index(kind) + 1)
+        record(session, actor, subject, "update_policy", changes=policy_changes(before, after))
+    return after
+
+
+def issue_calendar_token(session: Session, actor: Actor) -> str:
+    """A new feed secret for the acting user (replacing any previous one)."""
+    user = actor.require_user()
+    token = new_feed_token()
+    with transaction(session):
+        row = session.get(CalendarFeedToken, user.id, with_for_update=True)
+        if row is None:
+            row = CalendarFeedToken(user_id=user.id)
+            session.add(row)
+        row.token_hash = hash_token(token)
+        record(session, actor, user, "issue_calendar_token")
+    return token
+
+
+def revoke_calendar_token(session: Session, actor: Actor) -> bool:
+    user = actor.require_user()
+    with transaction(session):
+        result = session.execute(
+            delete(CalendarFeedToken).where(CalendarFeedToken.user_id == user.id)
         )
-    roles = {role.value for role in COMPLETED_BY[deadline.kind]} | {Role.ADMIN.value}
-    if actor.role not in roles:
-        raise Forbidden(
-            f"a {deadline.kind} deadline is completed by: {', '.join(sorted(roles))}",
-            required_roles=sorted(roles),
-        )
+        revoked = bool(result.rowcount)  # type: ignore[attr-defined]
+        if revoked:
+            record(session, actor, user, "revoke_calendar_token")
+    return revoked
+
+
+def send_reminder(session: Session, reminder_id: int) -> str:
+    """Claim one due reminder and act on it (notify, or fire the expiry),
+    exactly once; returns what happened (for logs and tests)."""
+    ctx = context(session)
+    with transaction(session):
+        claimed = reminders.claim(session, ctx, reminder_id)
+        if isinstance(claimed, str):
+            return claimed  # not owed, not yet due, or refused (and marked so)
+        return reminders.act(session, ctx, *claimed)

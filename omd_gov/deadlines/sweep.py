@@ -28,10 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from omd_gov.db import utcnow
+from omd_gov.db import end_read, utcnow
 from omd_gov.deadlines.models import Reminder
-from omd_gov.deadlines.services import enqueue_reminders
-from omd_gov.notifications.services import enqueue_deliveries, unfinished_due
+from omd_gov.deadlines.scheduling import SEND_REMINDER_TASK
+from omd_gov.notifications.outbox import DELIVER_TASK
+from omd_gov.notifications.queries import unfinished_due
+from omd_gov.tasking.celery_app import enqueue
 
 # A literal predicate, so PostgreSQL matches the partial index in every plan.
 SCHEDULED = "reminders.status = 'scheduled'"
@@ -83,7 +85,7 @@ def collect(session: Session, now: datetime, limit: int) -> SweepReport:
         try:
             rows = list(session.execute(OWED, params).all())
         finally:
-            session.rollback()  # end the read transaction before talking to the broker
+            end_read(session, "the sweep")  # before talking to the broker
     report = SweepReport()
     for what, row_id in rows:
         (report.reminders if what == "r" else report.deliveries).append(row_id)
@@ -94,6 +96,9 @@ def sweep(session: Session, config: Mapping[str, Any]) -> SweepReport:
     report = collect(session, utcnow(), int(config["OMD_SWEEP_BATCH"]))
     expires = float(config["OMD_SWEEP_SECONDS"])
     with_expiry = expires if expires > 0 else None
-    enqueue_reminders(report.reminders, with_expiry)
-    enqueue_deliveries(report.deliveries, with_expiry)
+    # Outside any unit of work: nothing to wait for, publish at once.
+    for reminder_id in report.reminders:
+        enqueue(SEND_REMINDER_TASK, reminder_id, expires=with_expiry)
+    for delivery_id in report.deliveries:
+        enqueue(DELIVER_TASK, delivery_id, expires=with_expiry)
     return report

@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from omd_gov.db import db
-from omd_gov.deadlines.reminders import claim_and_act
-from omd_gov.deadlines.services import SEND_REMINDER_TASK
+from omd_gov.deadlines import services
+from omd_gov.deadlines.scheduling import SEND_REMINDER_TASK
 from omd_gov.deadlines.sweep import sweep
 from omd_gov.tasking.celery_app import SWEEP_TASK
 from omd_gov.tasking.retrying import retry_after_database_error
@@ -31,7 +31,7 @@ def sweep_task() -> dict[str, int]:
 def send_reminder(self: Any, reminder_id: int) -> str:
     """Claim one reminder and create its notifications (or fire the expiry)."""
     try:
-        outcome = claim_and_act(db.session, reminder_id)
+        outcome = services.send_reminder(db.session, reminder_id)
     except DBAPIError as error:
         return retry_after_database_error(self, error, f"reminder {reminder_id}")
     log.info("reminder %s: %s", reminder_id, outcome)

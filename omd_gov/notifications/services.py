@@ -1,109 +1,40 @@
-"""Notify users (in-app rows plus e-mail and webhook deliveries, all in the
-caller's transaction) and move deliveries through their states.
+"""The notifications' use cases, each one a unit of work: a user reads their
+notifications, an admin registers or deactivates a webhook, and the worker
+moves a delivery through its states.
 
 A delivery is sent by whoever wins a compare-and-set on its row (pending,
 an expired lease, or a failed one whose next round is due -> sending), so
 duplicated or racing tasks never send it twice; a worker that dies while
 sending leaves a lease that the sweep takes back once it has expired.
+Creating notifications is a step of the caller's unit of work (``outbox``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, text, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from omd_gov.audit.chain import record
+from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
-from omd_gov.db import call_after_commit, transaction, utcnow
-from omd_gov.errors import NotFound
+from omd_gov.db import end_read, transaction, utcnow
+from omd_gov.errors import Conflict, NotFound
 from omd_gov.notifications import mailer, webhooks
-from omd_gov.notifications.messages import render
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
 from omd_gov.notifications.redact import redact
-from omd_gov.tasking.celery_app import enqueue
+from omd_gov.organizations.models import Organization
 
-DELIVER_TASK = "omd.notifications.deliver"
 MAX_ROUND_GAP = timedelta(days=1)
-UNFINISHED = "deliveries.status IN ('pending', 'sending', 'failed')"
 
 
-@dataclass(frozen=True)
-class Message:
-    topic: str
-    params: dict[str, Any]
-    link: str = ""
-    agreement_id: int | None = None
-    deadline_id: int | None = None
-    reminder_id: int | None = None
-
-
-def notify(
-    session: Session,
-    now: datetime,
-    lease: timedelta,
-    users: Iterable[User],
-    message: Message,
-    webhook_event: tuple[str, dict[str, Any], Iterable[int]] | None = None,
-) -> list[int]:
-    """Create one in-app notification per user (in their language), an e-mail
-    delivery for each, and a signed-webhook delivery per organisation in
-    ``webhook_event = (event_key, payload, organization_ids)``. The deliveries
-    are enqueued after the commit; returns their ids."""
-    deliveries: list[Delivery] = []
-    for user in users:
-        rendered = render(message.topic, message.params | {"link": message.link}, user.language)
-        notification = Notification(
-            user_id=user.id,
-            agreement_id=message.agreement_id,
-            deadline_id=message.deadline_id,
-            reminder_id=message.reminder_id,
-            topic=message.topic,
-            language=user.language,
-            subject=rendered.subject,
-            body=rendered.body,
-            link=message.link,
-            params=message.params,
-            created_at=now,
-        )
-        session.add(notification)
-        session.flush()
-        deliveries.append(_delivery("email", f"email:{notification.id}", now + lease))
-        deliveries[-1].notification_id = notification.id
-    if webhook_event is not None:
-        deliveries += _webhook_deliveries(session, now + lease, *webhook_event)
-    session.add_all(deliveries)
-    session.flush()
-    ids = [delivery.id for delivery in deliveries]
-    call_after_commit(session, lambda: enqueue_deliveries(ids))
-    return ids
-
-
-def _webhook_deliveries(
-    session: Session, due_at: datetime, key: str, payload: dict[str, Any], orgs: Iterable[int]
-) -> list[Delivery]:
-    """One signed-webhook delivery per active webhook of these organisations."""
-    hooks = session.execute(
-        select(Webhook).where(Webhook.organization_id.in_(set(orgs)), Webhook.active.is_(True))
-    ).scalars()
-    out = []
-    for hook in hooks:
-        delivery = _delivery("webhook", f"webhook:{hook.id}:{key}", due_at)
-        delivery.webhook_id, delivery.payload = hook.id, payload
-        out.append(delivery)
-    return out
-
-
-def _delivery(channel: str, key: str, due_at: datetime) -> Delivery:
-    return Delivery(channel=channel, dedupe_key=key, status="pending", due_at=due_at)
-
-
-def mark_read(session: Session, user_id: int, notification_id: int) -> Notification:
+def mark_read(session: Session, actor: Actor, notification_id: int) -> Notification:
     """Mark one of the user's own notifications read (anyone else's is "not found")."""
+    user_id = actor.require_user().id
     with transaction(session):
         notification = session.get(Notification, notification_id)
         if notification is None or notification.user_id != user_id:
@@ -113,7 +44,8 @@ def mark_read(session: Session, user_id: int, notification_id: int) -> Notificat
     return notification
 
 
-def mark_all_read(session: Session, user_id: int) -> None:
+def mark_all_read(session: Session, actor: Actor) -> None:
+    user_id = actor.require_user().id
     with transaction(session):
         session.execute(
             update(Notification)
@@ -122,9 +54,42 @@ def mark_all_read(session: Session, user_id: int) -> None:
         )
 
 
-def enqueue_deliveries(ids: Iterable[int], expires: float | None = None) -> None:
-    for delivery_id in ids:
-        enqueue(DELIVER_TASK, delivery_id, expires=expires)
+def create_webhook(
+    session: Session, actor: Actor, organization_id: int, url: str, *, demo: bool
+) -> Webhook:
+    """Register the organisation's webhook with a new signing secret (the
+    caller shows it once). A deactivated one is reused: one row per organisation."""
+    webhooks.check_webhook_url(url, demo)
+    with transaction(session):
+        if session.get(Organization, organization_id) is None:
+            raise NotFound(f"organisation {organization_id} not found")
+        hook = session.execute(
+            select(Webhook).where(Webhook.organization_id == organization_id)
+        ).scalar_one_or_none()
+        if hook is not None and hook.active:
+            raise Conflict("this organisation already has a webhook; delete it first")
+        if hook is None:
+            hook = Webhook(organization_id=organization_id)
+            session.add(hook)
+        hook.url, hook.secret, hook.active = url, webhooks.new_secret(), True
+        session.flush()
+        changes = {
+            "url": {"from": None, "to": redact(hook.url)},
+            "organization_id": {"from": None, "to": hook.organization_id},
+        }
+        record(session, actor, hook, "create", changes=changes)
+    return hook
+
+
+def deactivate_webhook(session: Session, actor: Actor, webhook_id: int) -> None:
+    """Deactivate (deliveries keep their history); an inactive one is "not found"."""
+    with transaction(session):
+        hook = session.get(Webhook, webhook_id)
+        if hook is None or not hook.active:
+            raise NotFound(f"webhook {webhook_id} not found")
+        hook.active = False
+        changes = {"active": {"from": True, "to": False}}
+        record(session, actor, hook, "deactivate", changes=changes)
 
 
 def acquire(session: Session, delivery_id: int, now: datetime, lease: timedelta) -> str | None:
@@ -153,7 +118,17 @@ def acquire(session: Session, delivery_id: int, now: datetime, lease: timedelta)
 
 
 def send(session: Session, delivery_id: int, config: Mapping[str, Any]) -> None:
-    """Send one delivery on its channel (raises TransientError / PermanentError)."""
+    """Send one delivery on its channel (raises TransientError, PermanentError
+    or ConfigurationError). What it needs is read first; the read ends before
+    the network I/O, even when it fails."""
+    try:
+        transmit = _outbound(session, delivery_id, config)
+    finally:
+        end_read(session, "sending a delivery")
+    transmit()
+
+
+def _outbound(session: Session, delivery_id: int, config: Mapping[str, Any]) -> Callable[[], None]:
     delivery = session.get(Delivery, delivery_id)
     assert delivery is not None
     if delivery.channel == "email":
@@ -163,15 +138,13 @@ def send(session: Session, delivery_id: int, config: Mapping[str, Any]) -> None:
         assert user is not None
         reference = str(notification.params.get("reference", ""))
         email = mailer.build_message(notification, user.name, user.email, config, reference)
-        session.rollback()  # never hold a transaction open across network I/O
         settings = mailer.parse_smtp_url(config["OMD_SMTP_URL"], config["OMD_SMTP_TIMEOUT"])
-        mailer.send(email, settings)
-    else:
-        hook = delivery.webhook
-        assert hook is not None
-        url, secret, payload = hook.url, hook.secret, dict(delivery.payload)
-        session.rollback()
-        webhooks.post(url, secret, payload, delivery_id, config["OMD_WEBHOOK_TIMEOUT"])
+        return lambda: mailer.send(email, settings)
+    hook = delivery.webhook
+    assert hook is not None
+    url, secret, payload = hook.url, hook.secret, dict(delivery.payload)
+    timeout = config["OMD_WEBHOOK_TIMEOUT"]
+    return lambda: webhooks.post(url, secret, payload, delivery_id, timeout)
 
 
 def _owned(delivery_id: int, token: str) -> Any:
@@ -253,15 +226,3 @@ def _recipient(session: Session, delivery: Delivery) -> str:
     notification = delivery.notification
     user = session.get(User, notification.user_id) if notification else None
     return user.email if user else "?"
-
-
-def unfinished_due(now: Any, limit: Any) -> Select[int]:
-    """Deliveries nobody is working on any more (lost task, expired lease,
-    next round due). The partial index keeps this proportional to them."""
-    return (
-        select(Delivery.id)
-        # A literal predicate, so PostgreSQL matches the partial index in every plan.
-        .where(text(UNFINISHED), Delivery.due_at <= now)
-        .order_by(Delivery.due_at)
-        .limit(limit)
-    )

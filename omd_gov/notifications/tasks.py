@@ -16,13 +16,14 @@ from sqlalchemy.exc import DBAPIError
 from omd_gov.db import db, utcnow
 from omd_gov.notifications import services
 from omd_gov.notifications.mailer import ConfigurationError, PermanentError, TransientError
+from omd_gov.notifications.outbox import DELIVER_TASK
 from omd_gov.notifications.redact import redact
 from omd_gov.tasking.retrying import retry_after_database_error, retry_countdown
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(name=services.DELIVER_TASK, bind=True, acks_late=True, max_retries=None)
+@shared_task(name=DELIVER_TASK, bind=True, acks_late=True, max_retries=None)
 def deliver(self: Any, delivery_id: int) -> str:
     try:
         return _deliver(self, delivery_id)
@@ -50,12 +51,10 @@ def _deliver(self: Any, delivery_id: int) -> str:
     except ConfigurationError as error:
         # Retrying cannot fix a setting: fail this round at once; the sweep's
         # next rounds deliver it once the operator has fixed the setting.
-        db.session.rollback()
         _fail(delivery_id, token, _reason(error), permanent=False)
         return "misconfigured"
     except Exception as error:  # transport errors, and anything unexpected: retry
         reason = _reason(error)
-        db.session.rollback()
         countdown = retry_countdown(self, config)
         if countdown is None:
             _fail(delivery_id, token, reason, permanent=False)
@@ -84,8 +83,7 @@ def _mark_sent(delivery_id: int, token: str, attempts: int = 3) -> None:
         try:
             services.mark_sent(db.session, delivery_id, token, utcnow())
             return
-        except DBAPIError:
-            db.session.rollback()
+        except DBAPIError:  # the unit of work has rolled back
             if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))

@@ -1,4 +1,5 @@
-"""Signed webhooks: POST a JSON event to an organisation's endpoint.
+"""Signed webhooks: the endpoints they may use, and a POST of a JSON event to
+an organisation's endpoint.
 
 The receiver verifies ``X-OMD-Signature: t=<unix time>,v1=<hex>`` where
 ``v1 = HMAC-SHA256(secret, "<t>.<raw body>")``, rejects stale ``t`` (replays),
@@ -14,14 +15,37 @@ import json
 import secrets
 import urllib.error
 import urllib.request
+from ipaddress import ip_address
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from omd_gov.db import utcnow
+from omd_gov.errors import Unprocessable
 from omd_gov.notifications.mailer import PermanentError, TransientError
 from omd_gov.notifications.redact import redact
 
 SIGNATURE_HEADER = "X-OMD-Signature"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_webhook_url(url: str, demo: bool) -> None:
+    """Payloads travel over TLS: plain http only in demo mode or to this host."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise Unprocessable("invalid webhook URL", [{"field": "url", "message": "no host"}])
+    if parts.scheme != "https" and not (demo or _loopback(parts.hostname)):
+        raise Unprocessable(
+            "webhooks must use https",
+            [{"field": "url", "message": "https only (http: demo mode or loopback hosts)"}],
+        )
 
 
 def new_secret() -> str:

@@ -11,8 +11,6 @@ from typing import Any, NoReturn
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
-from omd_gov.db import db
-
 log = logging.getLogger(__name__)
 
 
@@ -39,8 +37,8 @@ def retry_countdown(task: Any, config: Mapping[str, Any]) -> float | None:
 def retry_after_database_error(task: Any, error: DBAPIError, what: str) -> str | NoReturn:
     """The database is busy (a lock held by a racing claimer) or away: retry
     the task with backoff, or, once its retries are used up, leave the work
-    to the next sweep (the rows still say it is owed)."""
-    db.session.rollback()
+    to the next sweep (the rows still say it is owed). The failed unit of
+    work has rolled back already."""
     countdown = retry_countdown(task, current_app.config)
     if countdown is None:
         log.warning("%s: database error (%s); the sweep retries", what, error)

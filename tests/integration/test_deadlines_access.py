@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from omd_gov.agreements.models import Agreement, Party
 from omd_gov.db import db, transaction, utcnow
 from omd_gov.deadlines.models import Deadline, Reminder
-from omd_gov.deadlines.reminders import claim_and_act
-from omd_gov.deadlines.services import context, open_deadline
+from omd_gov.deadlines.scheduling import context, open_deadline
+from omd_gov.deadlines.services import send_reminder
 from omd_gov.deadlines.sweep import collect
 from tests.factories import Factory
 from tests.integration.conftest import World
@@ -153,6 +153,6 @@ def test_an_agreement_active_after_its_end_date_is_expired_by_the_next_sweep(
         select(Reminder.id).where(Reminder.deadline_id == deadline.id, Reminder.kind == "expire")
     ).scalar_one()
     assert collect(db.session, utcnow(), 100).reminders == [expire]
-    assert claim_and_act(db.session, expire) == "expired"
+    assert send_reminder(db.session, expire) == "expired"
     db.session.expire_all()
     assert db.session.get(Agreement, aid).state == "expired"  # type: ignore[union-attr]

@@ -127,7 +127,7 @@ def test_deadlines_and_the_transition_commit_together(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("calendar unavailable")
 
-    monkeypatch.setattr("omd_gov.deadlines.services.due_date", broken)
+    monkeypatch.setattr("omd_gov.deadlines.hooks.due_date", broken)
     with pytest.raises(RuntimeError):
         world.fire(agreement["id"], world.data_officer, "submit")
     db.session.rollback()

@@ -11,8 +11,7 @@ from omd_gov.errors import Unprocessable
 from omd_gov.notifications.mailer import ConfigurationError, parse_smtp_url
 from omd_gov.notifications.messages import render, render_html
 from omd_gov.notifications.redact import redact
-from omd_gov.notifications.webhook_admin import check_webhook_url
-from omd_gov.notifications.webhooks import sign, verify
+from omd_gov.notifications.webhooks import check_webhook_url, sign, verify
 from omd_gov.tasking.retrying import backoff
 
 PARAMS = {

@@ -1,0 +1,61 @@
+"""Read-side queries: a user's notifications, the failed deliveries and the
+webhooks (admins), and the deliveries nobody finished (the sweep)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
+
+from omd_gov.auth.models import User
+from omd_gov.db import PageRequest
+from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
+
+# A literal predicate, so PostgreSQL matches the partial index in every plan.
+UNFINISHED = "deliveries.status IN ('pending', 'sending', 'failed')"
+
+
+def list_notifications(
+    session: Session, user: User, unread: bool | None, page: PageRequest
+) -> tuple[list[Notification], bool]:
+    """One page of the user's notifications, newest first (``unread``: only
+    the unread ones, or only the read ones), and whether a next page exists."""
+    statement = select(Notification).where(Notification.user_id == user.id)
+    if unread is not None:
+        is_unread = Notification.read_at.is_(None)
+        statement = statement.where(is_unread if unread else ~is_unread)
+    statement = page.apply(statement.order_by(Notification.id.desc()))
+    return page.split(session.execute(statement).scalars().all())
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.execute(
+        select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def list_failures(session: Session, unresolved: bool, limit: int) -> Sequence[DeliveryFailure]:
+    """Deliveries that failed after all retries, newest first."""
+    statement = select(DeliveryFailure)
+    if unresolved:
+        statement = statement.where(DeliveryFailure.resolved_at.is_(None))
+    return (
+        session.execute(statement.order_by(DeliveryFailure.id.desc()).limit(limit)).scalars().all()
+    )
+
+
+def list_webhooks(session: Session) -> Sequence[Webhook]:
+    return session.execute(select(Webhook).order_by(Webhook.id)).scalars().all()
+
+
+def unfinished_due(now: Any, limit: Any) -> Select[int]:
+    """Deliveries nobody is working on any more (lost task, expired lease,
+    next round due). The partial index keeps this proportional to them."""
+    return (
+        select(Delivery.id)
+        .where(text(UNFINISHED), Delivery.due_at <= now)
+        .order_by(Delivery.due_at)
+        .limit(limit)
+    )
