@@ -1,6 +1,6 @@
 """When a deadline falls due and when it reminds: pure functions of the
 policy, the business calendar and the office clock (unit-tested without a
-database). Services turn the result into ``deadlines`` and ``reminders`` rows.
+database). ``scheduling`` turns the result into ``deadlines`` and ``reminders`` rows.
 """
 
 from __future__ import annotations
