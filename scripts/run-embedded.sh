@@ -37,7 +37,7 @@ $BIN/omd-gov demo
 $BIN/python -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c omd_gov.notifications.devmail.Printer \
     >>"$LOGS/mail.log" 2>&1 &
 pids+=($!)
-$BIN/celery -A celery_worker worker --concurrency 2 --loglevel INFO \
+$BIN/python -m omd_gov.tasking.worker --concurrency 2 --loglevel INFO \
     -n "omd-embedded-$$@%h" >>"$LOGS/worker.log" 2>&1 &
 pids+=($!)
 $BIN/celery -A celery_worker beat --loglevel INFO >>"$LOGS/beat.log" 2>&1 &

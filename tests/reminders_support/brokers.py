@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from omd_gov.tasking.celery_app import AtomicFilesystemTransport, celery_app_for
+from omd_gov.tasking.worker import worker_argv, worker_environment
 
 REPO = Path(__file__).resolve().parents[2]
 BROKERS = ("filesystem", "redis", "rabbitmq")
@@ -150,38 +150,16 @@ class WorkerProcess:
 
     def __init__(self, app: Any, tmp_path: Path):
         self.log_path = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
-        env = dict(os.environ)
-        for key, value in app.config.items():
-            if key.startswith("OMD_") and isinstance(value, str | int | float | bool):
-                env[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
-        env.update(
-            OMD_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        self.env = worker_environment(
+            app.config,
             OMD_SECRET_KEY="worker-test-secret",
             OMD_INSTANCE_DIR=str(tmp_path / "worker-instance"),
         )
-        self.env, self.queue = env, app.config["OMD_CELERY_QUEUE"]
+        self.queue = app.config["OMD_CELERY_QUEUE"]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> WorkerProcess:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "celery_worker",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            self.queue,
-            "-n",
-            f"{self.queue}-{uuid.uuid4().hex[:4]}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ]
+        command = worker_argv(self.queue, name=f"{self.queue}-{uuid.uuid4().hex[:4]}@%h")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=log)
         end = time.monotonic() + timeout

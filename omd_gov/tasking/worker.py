@@ -1,0 +1,70 @@
+"""The Celery worker's command line, built once: the tests' worker
+subprocesses, the reminder benchmark and ``make run`` all start it from here.
+
+    python -m omd_gov.tasking.worker --name NAME [--queue Q] [--pool prefork] ...
+
+runs ``celery -A celery_worker worker`` with those options in place of this
+process (same pid), from the directory that holds ``celery_worker.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+
+def worker_argv(
+    queue: str | None = None,
+    *,
+    name: str,
+    pool: str = "solo",
+    concurrency: int = 1,
+    loglevel: str = "INFO",
+) -> list[str]:
+    """``python -m celery -A celery_worker worker ...`` consuming ``queue`` (or
+    the configured ``OMD_CELERY_QUEUE`` when None). Gossip, mingle and event
+    heartbeats are off: each worker works alone, and they only add broker
+    traffic and start-up time."""
+    argv = [sys.executable, "-m", "celery", "-A", "celery_worker", "worker", "-n", name]
+    argv += ["--pool", pool, "--concurrency", str(concurrency), "--loglevel", loglevel]
+    if queue is not None:
+        argv += ["-Q", queue]
+    return argv + ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
+def worker_environment(config: Mapping[str, Any], **overrides: str) -> dict[str, str]:
+    """This process's environment, plus every scalar ``OMD_*`` setting and the
+    database of ``config`` (an app's config), so a worker started with it is
+    configured like that app; ``overrides`` (``OMD_*`` names) win."""
+    env = dict(os.environ)
+    for key, value in config.items():
+        if key.startswith("OMD_") and isinstance(value, str | int | float | bool):
+            env[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+    env["OMD_DATABASE_URL"] = str(config["SQLALCHEMY_DATABASE_URI"])
+    env.update(overrides)
+    return env
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Start a Celery worker for omd-gov.")
+    parser.add_argument("-n", "--name", required=True, help="node name, e.g. omd-1@%%h")
+    parser.add_argument("--queue", default=None, help="default: OMD_CELERY_QUEUE")
+    parser.add_argument("--pool", default="prefork")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--loglevel", default="INFO")
+    args = parser.parse_args(argv)
+    command = worker_argv(
+        args.queue,
+        name=args.name,
+        pool=args.pool,
+        concurrency=args.concurrency,
+        loglevel=args.loglevel,
+    )
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
