@@ -22,9 +22,18 @@ setup: system-deps $(STAMP)
 run: setup
 	OMD_DEMO=1 bash scripts/run-embedded.sh
 
+# The suite on SQLite and on PostgreSQL, then every benchmark in smoke mode.
 test: setup
 	bash scripts/start-services.sh
 	bash scripts/test.sh
+
+test-sqlite: setup
+	bash scripts/start-services.sh
+	OMD_TEST_STEPS=sqlite bash scripts/test.sh
+
+test-postgres: setup
+	bash scripts/start-services.sh
+	OMD_TEST_STEPS=postgres bash scripts/test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check omd_gov tests bench celery_worker.py

@@ -7,6 +7,12 @@ p50, p95 and throughput as ratios against hello-world measured in the same
 run, in interleaved rounds so that load from elsewhere hits both alike.
 
     .venv/bin/python -m bench.api_bench            # or: make bench
+    .venv/bin/python -m bench.api_bench --smoke    # a few seconds, no wrk: does it still run?
+
+A smoke run seeds a few hundred agreements into its own database, serves both
+apps with one worker each, and replaces the wrk load by a few requests of each
+kind from this process (``bench.api_requests``); the checks and the report
+run as usual.
 """
 
 from __future__ import annotations
@@ -32,16 +38,16 @@ from typing import Any
 
 import psycopg
 
-from bench import api_checks, api_report
+from bench import api_checks, api_report, api_requests, common
 from bench.api_seed import Fixture, database_exists, psycopg_url, recreate_database, seed
-from bench.common import free_port
+from bench.common import ROOT, free_port
 from omd_gov import create_app
 from omd_gov.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "api_wrk.lua"
 TARGETS = ("hello", "detail", "list", "transition")
+SMOKE = {"database": "omd_smoke_api", "agreements": 200, "rounds": 1, "seconds": 1, "workers": 1}
+SMOKE_REQUESTS = 5  # per request kind and pass
 
 
 def parse_args(
@@ -61,12 +67,12 @@ def parse_args(
     add("--keep", action="store_true", help="keep the database (and its tokens) afterwards")
     add("--reuse", action="store_true", help="reuse a database kept by --keep")
     add("--skip-verify", action="store_true", help="skip verifying the 1M-event chain (~35 s)")
-    return parser.parse_args(argv)
+    return common.parse_args(parser, argv, SMOKE)
 
 
 def prepare(args: argparse.Namespace, url: str) -> tuple[Fixture, bool]:
     """Seed a fresh database, or reuse one kept earlier. Returns (fixture, reused)."""
-    saved = RESULTS / "api_fixture.json"
+    saved = common.results_dir(args) / "api_fixture.json"
     if args.reuse and saved.exists() and database_exists(url):
         fixture = Fixture(**json.loads(saved.read_text()))
         if fixture.url == url and fixture.agreements == args.agreements:
@@ -78,7 +84,6 @@ def prepare(args: argparse.Namespace, url: str) -> tuple[Fixture, bool]:
     fixture = seed(url, args.agreements, args.events_per)
     print(f"seeded in {fixture.seconds:.0f} s", flush=True)
     if args.keep:
-        RESULTS.mkdir(exist_ok=True)
         saved.write_text(json.dumps(asdict(fixture)))
     return fixture, False
 
@@ -113,7 +118,18 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"server on port {port} did not come up; see {log}")
 
 
-def wrk(port: int, args: argparse.Namespace, mode: str, wrk_args: list[str], seconds: int) -> dict:
+def load(port: int, args: argparse.Namespace, mode: str, wrk_args: list[str], seconds: int) -> dict:
+    """Drive one request kind with wrk for ``seconds``; in a smoke run, with a
+    few requests from this process instead."""
+    if args.smoke:
+        result = api_requests.drive(port, mode, wrk_args, SMOKE_REQUESTS)
+    else:
+        result = _wrk(port, args, mode, wrk_args, seconds)
+    result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+    return result
+
+
+def _wrk(port: int, args: argparse.Namespace, mode: str, wrk_args: list[str], seconds: int) -> dict:
     command = [
         "wrk",
         "-t1",
@@ -131,7 +147,6 @@ def wrk(port: int, args: argparse.Namespace, mode: str, wrk_args: list[str], sec
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(row for row in output.splitlines() if row.startswith("BENCH_JSON "))
     result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
-    result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
     return result
 
 
@@ -177,7 +192,7 @@ def measure(args: argparse.Namespace, fixture: Fixture, ports: dict[str, int], w
         for mode in TARGETS:
             port, extra = plans[mode]
             extra = extra + [str(id_files[n]), str(n + 1)]
-            results[mode] = wrk(port, args, mode, extra, args.seconds if n else 2)
+            results[mode] = load(port, args, mode, extra, args.seconds if n else 2)
         if n:
             rounds.append(results)
             print(
@@ -259,7 +274,9 @@ def checks(args: argparse.Namespace, fixture: Fixture, pages: int, draft_id: int
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if shutil.which("wrk") is None:
+    if args.smoke:
+        print("SMOKE RUN: no wrk load; a few requests of each kind from this process", flush=True)
+    elif shutil.which("wrk") is None:
         sys.exit("wrk is required: apt-get install wrk (bench/run.sh installs it)")
     url = args.server.rstrip("/") + "/" + args.database
     started = time.monotonic()
@@ -273,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             recreate_database(url, drop_only=True)
     result = api_report.build(args, fixture, reused, measured, summarize(measured["rounds"]), found)
     result["total_seconds"] = round(time.monotonic() - started)
-    api_report.write(result, RESULTS)
+    api_report.write(result, common.results_dir(args))
     print(api_report.markdown(result))
     shutil.rmtree(work, ignore_errors=True)
     return 0 if result["valid"] else 1

@@ -3,9 +3,10 @@ wrk drives one request kind, then break the samples down by layer (driver,
 SQLAlchemy, marshmallow, ...) and by step of the request (auth, loading,
 transition, commit, serialising).
 
-Not part of ``bench/run.sh``; run it after ``api_bench --keep``:
+Not part of a full ``bench/run.sh``; run it after ``api_bench --keep``:
 
     .venv/bin/python -m bench.api_profile --reuse --keep
+    .venv/bin/python -m bench.api_profile --smoke    # its own tiny database, no wrk
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def profile_mode(args: argparse.Namespace, port: int, master: int, mode: str, wo
             )
         )
     extra = args.plan[mode] + [str(args.ids_file), "99"]
-    result = api_bench.wrk(port, args, mode, extra, args.seconds + 1)
+    result = api_bench.load(port, args, mode, extra, args.seconds + 1)
     for spy in spies:
         spy.wait(timeout=60)
     layers, steps = breakdown([f for f in files if f.exists()])
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     try:
         with api_bench.serving(command, env, port, work / "app.log") as master:
-            api_bench.wrk(port, args, "detail", args.plan["detail"] + ["-", "1"], 2)  # warm up
+            api_bench.load(port, args, "detail", args.plan["detail"] + ["-", "1"], 2)  # warm up
             for mode in args.modes:
                 print(profile_mode(args, port, master, mode, work), "\n", flush=True)
     finally:

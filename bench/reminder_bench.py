@@ -9,6 +9,7 @@ number of messages (built by ``omd_gov.notifications.mailer``) straight to
 the same server from 2 threads: no broker, no database.
 
     .venv/bin/python -m bench.reminder_bench          # about 1 minute
+    .venv/bin/python -m bench.reminder_bench --smoke  # a few seconds: does it still run?
 """
 
 from __future__ import annotations
@@ -18,29 +19,30 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import psycopg
 
+from bench import common
 from bench.api_seed import psycopg_url, recreate_database
-from bench.common import drop_queue, free_port, migrated_app_on_redis
+from bench.common import ROOT, drop_queue, free_port, migrated_app_on_redis
 from omd_gov.db import db
 from omd_gov.deadlines.sweep import sweep
 from omd_gov.notifications import mailer
+from omd_gov.tasking.worker import worker_argv, worker_environment
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 AGREEMENTS = 500
+SMOKE = {"database": "omd_smoke_reminders", "reminders": 20, "rounds": 1, "workers": 1, "wait": 60}
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
     parser.add_argument("--database", default="omd_bench_reminders")
@@ -48,7 +50,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reminders", type=int, default=500, help="per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (prefork)")
-    return parser.parse_args()
+    parser.add_argument("--wait", type=float, default=300, help="seconds a round may take")
+    return common.parse_args(parser, argv, SMOKE)
 
 
 class Counter:
@@ -63,52 +66,17 @@ class Counter:
             self.count += 1
         return "250 OK"
 
-    def wait_for(self, target: int, timeout: float = 300) -> None:
+    def wait_for(
+        self, target: int, timeout: float, check: Callable[[], None] | None = None
+    ) -> None:
+        """Until ``target`` messages arrived; ``check`` raises if waiting is pointless."""
         end = time.monotonic() + timeout
         while self.count < target:
             if time.monotonic() > end:
                 raise TimeoutError(f"{self.count}/{target} messages after {timeout}s")
+            if check is not None:
+                check()
             time.sleep(0.005)
-
-
-def _reference_rows(app: Any, users: int = 10) -> None:
-    from omd_gov.agreements.models import Agreement
-    from omd_gov.auth.models import User
-    from omd_gov.cooperations.models import Cooperation
-    from omd_gov.organizations.models import Organization
-
-    with app.app_context():
-        org = Organization(name="Bench City", kind="municipality", country="PT", tax_id="1")
-        db.session.add(org)
-        db.session.flush()
-        people = [
-            User(
-                email=f"legal{n}@bench.example",
-                name=f"Legal {n}",
-                role="legal_officer",
-                language=("en", "es", "pt")[n % 3],
-                organization_id=org.id,
-                token_hash=uuid.uuid4().hex,
-            )
-            for n in range(users)
-        ]
-        db.session.add_all(people)
-        db.session.flush()
-        cooperation = Cooperation(title="Bench", description="", owner_id=people[0].id)
-        db.session.add(cooperation)
-        db.session.flush()
-        db.session.add_all(
-            Agreement(
-                reference=f"BENCH-{n}",
-                title="Bench agreement",
-                purpose="bench",
-                sharing_model="B2G",
-                cooperation_id=cooperation.id,
-                owner_id=people[0].id,
-            )
-            for n in range(AGREEMENTS)  # spread, as real reminders are
-        )
-        db.session.commit()
 
 
 def _seed_due(url: str, count: int) -> None:
@@ -131,56 +99,46 @@ def _seed_due(url: str, count: int) -> None:
         )
 
 
-def _start_workers(app: Any, args: argparse.Namespace, smtp_url: str, instance: str) -> Any:
-    env = dict(os.environ)
-    env.update(
-        OMD_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        OMD_BROKER_URL=args.redis,
-        OMD_CELERY_QUEUE=app.config["OMD_CELERY_QUEUE"],
-        OMD_BROKER_KEY_PREFIX=app.config["OMD_BROKER_KEY_PREFIX"],
-        OMD_SMTP_URL=smtp_url,
-        OMD_SECRET_KEY="bench",
-        OMD_INSTANCE_DIR=instance,
-    )
-    log = Path(instance) / "worker.log"
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "celery_worker",
-        "worker",
-        "--pool",
-        "prefork",
-        "--concurrency",
-        str(args.workers),
-        "-Q",
-        app.config["OMD_CELERY_QUEUE"],
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel",
-        os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
-        "-n",
-        f"bench-{uuid.uuid4().hex[:6]}@%h",
-    ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
-    time.sleep(6)  # imports + pool start; a warm-up round follows anyway
-    if process.poll() is not None:
-        raise RuntimeError(log.read_text()[-3000:])
-    return process
+class Workers:
+    """``args.workers`` worker processes (one prefork worker) on the bench's queue."""
+
+    def __init__(self, app: Any, args: argparse.Namespace, smtp_url: str, instance: str):
+        env = worker_environment(
+            app.config, OMD_SMTP_URL=smtp_url, OMD_SECRET_KEY="bench", OMD_INSTANCE_DIR=instance
+        )
+        command = worker_argv(
+            app.config["OMD_CELERY_QUEUE"],
+            name=f"bench-{uuid.uuid4().hex[:6]}@%h",
+            pool="prefork",
+            concurrency=args.workers,
+            loglevel=os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),
+        )
+        self.log = Path(instance) / "worker.log"
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+        )
+        time.sleep(6)  # imports + pool start; a warm-up round follows anyway
+        self.check()
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the worker exited:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
 
 
-def _pipeline_round(app: Any, url: str, counter: Counter, count: int) -> float:
+def _pipeline_round(
+    app: Any, url: str, counter: Counter, count: int, workers: Workers, wait: float
+) -> float:
     _seed_due(url, count)
     target = counter.count + count
     start = time.perf_counter()
     with app.app_context():
         sweep(db.session, app.config)
     try:
-        counter.wait_for(target)
+        counter.wait_for(target, wait, workers.check)
     except TimeoutError:
         with psycopg.connect(psycopg_url(url)) as conn:
             states = conn.execute(
@@ -190,7 +148,7 @@ def _pipeline_round(app: Any, url: str, counter: Counter, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def _baseline_round(app: Any, port: int, counter: Counter, count: int) -> float:
+def _baseline_round(app: Any, port: int, counter: Counter, count: int, wait: float) -> float:
     settings = mailer.parse_smtp_url(f"smtp://127.0.0.1:{port}")
     note = SimpleNamespace(
         id=0,
@@ -213,37 +171,37 @@ def _baseline_round(app: Any, port: int, counter: Counter, count: int) -> float:
         thread.start()
     for thread in threads:
         thread.join()
-    counter.wait_for(target - count % 2)
+    counter.wait_for(target - count % 2, wait)
     return (count - count % 2) / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from aiosmtpd.controller import Controller
 
-    args = parse_args()
+    args = parse_args(argv)
     url = args.server.rstrip("/") + "/" + args.database
     recreate_database(url)
     instance = os.environ.get("BENCH_INSTANCE") or tempfile.mkdtemp(prefix="omd-bench-")
     app, queue = migrated_app_on_redis(url, args.redis)
-    _reference_rows(app)
+    common.reference_rows(app, AGREEMENTS, users=10)
     counter = Counter()
     port = free_port()
     smtp = Controller(counter, hostname="127.0.0.1", port=port)
     smtp.start()
-    workers = None
+    workers: Workers | None = None
     try:
-        workers = _start_workers(app, args, f"smtp://127.0.0.1:{port}", instance)
-        _pipeline_round(app, url, counter, 50)  # warm-up: connections, imports, plans
+        workers = Workers(app, args, f"smtp://127.0.0.1:{port}", instance)
+        # warm-up: connections, imports, plans
+        _pipeline_round(app, url, counter, min(50, args.reminders), workers, args.wait)
         pipeline, baseline = [], []
         for _ in range(args.rounds):
-            baseline.append(_baseline_round(app, port, counter, args.reminders))
-            pipeline.append(_pipeline_round(app, url, counter, args.reminders))
+            baseline.append(_baseline_round(app, port, counter, args.reminders, args.wait))
+            pipeline.append(_pipeline_round(app, url, counter, args.reminders, workers, args.wait))
             print(f"baseline {baseline[-1]:.0f} msg/s, reminders {pipeline[-1]:.0f}/s", flush=True)
         _report(args, statistics.median(pipeline), statistics.median(baseline))
     finally:
         if workers is not None:
-            workers.terminate()
-            workers.wait(30)
+            workers.stop()
         smtp.stop()
         drop_queue(args.redis, queue)
         with app.app_context():
@@ -252,7 +210,6 @@ def main() -> None:
 
 
 def _report(args: argparse.Namespace, pipeline: float, baseline: float) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
     figures = {
         "reminders_per_round": args.reminders,
         "workers": args.workers,
@@ -261,7 +218,7 @@ def _report(args: argparse.Namespace, pipeline: float, baseline: float) -> None:
         "bare_smtp_per_second": baseline,
         "ratio": pipeline / baseline,
     }
-    (RESULTS / "reminder_bench.json").write_text(json.dumps(figures, indent=2))
+    (common.results_dir(args) / "reminder_bench.json").write_text(json.dumps(figures, indent=2))
     print("\n| workers | reminders/round | reminders/s (median) | bare SMTP msg/s | ratio |")
     print("|---:|---:|---:|---:|---:|")
     print(

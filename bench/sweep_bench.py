@@ -11,6 +11,7 @@ and prints the sweep's ``EXPLAIN (ANALYZE, BUFFERS)``. It ends with 1,000
 due at 1M, to show that the cost follows the due rows, not the table.
 
     .venv/bin/python -m bench.sweep_bench            # about 3 minutes
+    .venv/bin/python -m bench.sweep_bench --smoke    # a few seconds: does it still run?
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import argparse
 import json
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,13 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
+from bench import common
 from bench.api_seed import psycopg_url, recreate_database
 from bench.common import drop_queue, migrated_app_on_redis
 from omd_gov.db import db, utcnow
 from omd_gov.deadlines.sweep import OWED, SCHEDULED, collect, sweep
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+SMOKE = {"database": "omd_smoke_sweep", "sizes": "1000,3000", "rounds": 1, "calls": 2}
 BARE = (
     f"SELECT id FROM reminders WHERE {SCHEDULED} AND scheduled_for <= %(now)s "
     "ORDER BY scheduled_for LIMIT %(limit)s"
@@ -42,7 +42,7 @@ BARE = (
 KINDS = "ARRAY['legal_review','changes','signature','publication','expiry','periodic_review']"
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
     parser.add_argument("--database", default="omd_bench_sweep")
@@ -51,44 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=40, help="calls per target and round")
     parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def _reference_rows(app: Any) -> None:
-    """One organisation, owner, cooperation and 1,000 agreements, through the ORM."""
-    from omd_gov.agreements.models import Agreement
-    from omd_gov.auth.models import User
-    from omd_gov.cooperations.models import Cooperation
-    from omd_gov.organizations.models import Organization
-
-    with app.app_context():
-        org = Organization(name="Bench City", kind="municipality", country="PT", tax_id="1")
-        db.session.add(org)
-        db.session.flush()
-        owner = User(
-            email="owner@bench",
-            name="Owner",
-            role="data_officer",
-            organization_id=org.id,
-            token_hash=uuid.uuid4().hex,
-        )
-        db.session.add(owner)
-        db.session.flush()
-        cooperation = Cooperation(title="Bench", description="", owner_id=owner.id)
-        db.session.add(cooperation)
-        db.session.flush()
-        db.session.add_all(
-            Agreement(
-                reference=f"BENCH-{n:05d}",
-                title=f"Agreement {n}",
-                purpose="bench",
-                sharing_model="B2G",
-                cooperation_id=cooperation.id,
-                owner_id=owner.id,
-            )
-            for n in range(1000)
-        )
-        db.session.commit()
+    return common.parse_args(parser, argv, SMOKE)
 
 
 def _grow(conn: psycopg.Connection[Any], low: int, high: int) -> None:
@@ -190,12 +153,12 @@ def _explain(conn: psycopg.Connection[Any], now: Any) -> str:
     return "\n".join(row[0] for row in rows.fetchall())
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     url = args.server.rstrip("/") + "/" + args.database
     recreate_database(url)
     app, queue = migrated_app_on_redis(url, args.redis)
-    _reference_rows(app)
+    common.reference_rows(app, 1000)
     results: list[dict[str, Any]] = []
     sizes = [int(size) for size in args.sizes.split(",")]
     try:
@@ -213,7 +176,7 @@ def main() -> None:
                 figures["seed_seconds"] = seeded
                 results.append(figures)
                 print(_line(figures), flush=True)
-        _report(results)
+        _report(results, common.results_dir(args))
     finally:
         drop_queue(args.redis, queue)
         if not args.keep:
@@ -231,9 +194,8 @@ def _line(f: dict[str, Any]) -> str:
     )
 
 
-def _report(results: list[dict[str, Any]]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "sweep_bench.json").write_text(json.dumps(results, indent=2, default=str))
+def _report(results: list[dict[str, Any]], directory: Path) -> None:
+    (directory / "sweep_bench.json").write_text(json.dumps(results, indent=2, default=str))
     print("\n| deadlines | due | bare query, psycopg (ms) | same, via SQLAlchemy (ms) |", end="")
     print(" sweep, DB part (ms) | ratio | ratio (SQLAlchemy) | sweep + publish to Redis (ms) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite: once on the embedded SQLite, once on the real
-# PostgreSQL. Required servers that are down fail the run; nothing is skipped.
+# PostgreSQL, then every benchmark in smoke mode (bench/run.sh --smoke: tiny
+# sizes, so that a change that breaks a benchmark fails here). Required servers
+# that are down fail the run; nothing is skipped. Arguments go to pytest.
+#   make test            all three steps
+#   make test-sqlite     OMD_TEST_STEPS=sqlite: the suite on SQLite only
+#   make test-postgres   OMD_TEST_STEPS=postgres: the suite on PostgreSQL only
 set -euo pipefail
 BIN=.venv/bin
+STEPS=" ${OMD_TEST_STEPS:-sqlite postgres benches} "
 export OMD_TEST_PG_URL="${OMD_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 # Brokers: the reminder tests run a real worker on each of the embedded filesystem
 # transport, Redis and RabbitMQ (unique queue and key prefix per test); an
@@ -28,8 +34,17 @@ for line in down:
 sys.exit(1 if down else 0)
 PY
 
-echo "== tests on SQLite (embedded default)"
-OMD_TEST_DATABASE_URL= $BIN/pytest -p no:cacheprovider "$@"
-
-echo "== tests on PostgreSQL ($OMD_TEST_PG_URL)"
-OMD_TEST_DATABASE_URL="$OMD_TEST_PG_URL" $BIN/pytest -p no:cacheprovider "$@"
+if [[ $STEPS == *" sqlite "* ]]; then
+    echo "== tests on SQLite (embedded default)"
+    OMD_TEST_DATABASE_URL= $BIN/pytest -p no:cacheprovider "$@"
+fi
+if [[ $STEPS == *" postgres "* ]]; then
+    echo "== tests on PostgreSQL ($OMD_TEST_PG_URL)"
+    OMD_TEST_DATABASE_URL="$OMD_TEST_PG_URL" $BIN/pytest -p no:cacheprovider "$@"
+fi
+if [[ $STEPS == *" benches "* ]]; then
+    # On the local PostgreSQL and Redis (127.0.0.1), each bench in a scratch
+    # database or queue of its own.
+    echo "== benchmarks in smoke mode"
+    bash bench/run.sh --smoke
+fi

@@ -1,0 +1,67 @@
+"""The request mix of ``api_wrk.lua`` in Python, for smoke runs (which need no
+wrk): a few real HTTP requests of one kind, one after the other, summed up
+with the keys of the Lua script's ``done()``, so that everything after the
+load step (summary, checks, report) runs as in a full run.
+
+Arguments as for the Lua script: TOKEN UPPER [IDS_FILE] [SEED].
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+TRANSITION = b'{"trigger": "submit", "comment": "bench"}'
+
+
+def _request(mode: str, upper: int, ids: list[str], n: int, rng: random.Random) -> tuple:
+    """(method, path, body) of the ``n``-th request, as ``request()`` in the Lua script."""
+    if mode == "detail":
+        return "GET", f"/api/v1/agreements/{rng.randint(1, upper)}", None
+    if mode == "list":
+        return "GET", f"/api/v1/agreements?state=active&page={rng.randint(1, upper)}", None
+    if mode == "transition":
+        return "POST", f"/api/v1/agreements/{ids[n % len(ids)]}/transitions", TRANSITION
+    return "GET", "/", None
+
+
+def _percentile(sorted_values: list[int], share: float) -> int:
+    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
+
+
+def drive(port: int, mode: str, arguments: list[str], requests: int) -> dict[str, Any]:
+    """``requests`` requests of ``mode``; the result has the keys wrk's run gives."""
+    token, upper = arguments[0], int(arguments[1])
+    ids_file = arguments[2] if len(arguments) > 2 else "-"
+    rng = random.Random(int(arguments[3]) if len(arguments) > 3 else 1)
+    ids = Path(ids_file).read_text().split() if mode == "transition" else []
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies, errors = [], {"errors_status": 0, "errors_socket": 0}
+    started = time.perf_counter()
+    for n in range(requests):
+        method, path, body = _request(mode, upper, ids, n, rng)
+        url = f"http://127.0.0.1:{port}{path}"
+        sent = time.perf_counter()
+        try:
+            request = urllib.request.Request(url, data=body, method=method, headers=headers)
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except urllib.error.HTTPError:
+            errors["errors_status"] += 1
+        except OSError:
+            errors["errors_socket"] += 1
+        latencies.append(int((time.perf_counter() - sent) * 1e6))
+    latencies.sort()
+    return {
+        "requests": requests,
+        "duration_us": int((time.perf_counter() - started) * 1e6),
+        "p50_us": _percentile(latencies, 0.50),
+        "p95_us": _percentile(latencies, 0.95),
+        "p99_us": _percentile(latencies, 0.99),
+        "max_us": latencies[-1],
+        **errors,
+    }
