@@ -1,7 +1,7 @@
 """The audit history that leads a seeded agreement to its state.
 
 Each agreement gets exactly ``events_per`` events: ``create``, then edits
-while it is a draft, then the lifecycle steps of DESIGN.md that end in the
+while it is a draft, then the lifecycle steps of docs/LIFECYCLE.md that end in the
 target state, fired by the roles that may fire them.
 """
 

@@ -39,14 +39,15 @@ from sqlalchemy.engine import make_url
 
 from bench import common
 from omd_gov import create_app
-from omd_gov.agreements import editing
+from omd_gov.agreements import services as agreements
 from omd_gov.agreements.queries import get_visible
 from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.cooperations import services as cooperations
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.db import db, transaction
-from omd_gov.documents import registry, services
+from omd_gov.documents import registry
+from omd_gov.documents import services as documents
 from omd_gov.documents.context import build_context
 from omd_gov.documents.pdf import convert_docx_to_pdf
 from omd_gov.documents.rendering import _POOL, render_in_process
@@ -95,13 +96,13 @@ def seed(assets: int) -> tuple[User, int]:
                                organization_id=orgs[0].id)  # fmt: skip
         actor = Actor.of(officer, "cli")
         cooperation = cooperations.create(
-            session, actor, officer.id,
+            session, actor,
             {"title": "Energy data cooperation", "organization_ids": [o.id for o in orgs]},
         )  # fmt: skip
         canvas = {key: f"Canvas text for {key} & <more>" for key in SECTION_KEYS}
         cooperations.put_canvas(session, actor, cooperation.id, canvas, ["MIM1", "MIM2", "MIM4"])
         content = _content(cooperation.id, orgs, assets)
-        agreement = editing.create(session, actor, officer.id, content, "OMD")
+        agreement = agreements.create_draft(session, actor, content, "OMD")
     return legal, agreement.id
 
 
@@ -184,8 +185,8 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict[str, Any]:
     upgrade(app)
     with app.app_context():
         legal, agreement_id = seed(args.assets)
-        actor, legal_id = Actor.of(legal, "cli"), legal.id
-        registry.ensure_builtins(db.session)
+        legal_id = legal.id
+        documents.register_builtins(db.session)  # as `omd-gov init` does
         template_row = registry.current_template(db.session, "dsa", "en")
         template = get_storage().get(template_row.storage_key)
         context = build_context(get_visible(db.session, legal, agreement_id), "en")
@@ -193,7 +194,7 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict[str, Any]:
         def service(kind: str = "dsa") -> list[Any]:
             user = db.session.get(User, legal_id)  # per call, as the worker's task does
             assert user is not None
-            return services.generate(db.session, user, actor, agreement_id, kind, "en")
+            return documents.generate(db.session, Actor.of(user, "cli"), agreement_id, kind, "en")
 
         figures = compare(args.rounds, service, template, context)
         package = timed(lambda: service("package"), args.packages)
