@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check omd_gov tests bench celery_worker.py
 	$(BIN)/ruff format --check omd_gov tests bench celery_worker.py
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 bench: setup
 	bash bench/run.sh

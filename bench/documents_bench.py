@@ -200,7 +200,7 @@ def run(args: argparse.Namespace, workdir: Path, url: str) -> dict[str, Any]:
         package = timed(lambda: service("package"), args.packages)
         figures |= pdf_figures(bare_render(template, context), args.pdfs, app.config["OMD_SOFFICE"])
         figures |= rss_run(service, args.documents)
-        db.session.remove()
+        db.session.close()
         db.engine.dispose()
     return {
         "assets": args.assets,
