@@ -7,32 +7,23 @@ Flask app, so it runs the same in the API, the worker and unit tests.
 Values are NOT escaped here: the sandboxed renderer autoescapes them, so
 ``&``, ``<`` and quotes come out exactly as typed.
 
-Every key it returns is documented in ``CONTEXT_SPEC`` (``context_spec.py``),
-which ``docs/TEMPLATES.md`` and the upload validation are checked against.
+Every key it returns is documented in ``context_spec.py``, which
+``docs/TEMPLATES.md`` and the upload validation are checked against; the
+sample context an upload is test-rendered with is in ``context_sample.py``.
+Importing this module builds nothing.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
 from omd_gov.agreements.models import Agreement, DataAsset, Party
 from omd_gov.cooperations.canvas import CANVAS_SECTIONS, STAGES
 from omd_gov.db import utcnow
+from omd_gov.documents import context_format as F
 from omd_gov.documents import context_labels as L
-from omd_gov.documents.context_sample import sample_agreement
-from omd_gov.documents.context_spec import VARIABLES, Var, with_examples
-
-__all__ = [
-    "CONTEXT_SPEC",
-    "CONTEXT_VARIABLES",
-    "SAMPLE_CONTEXT",
-    "Var",
-    "applicable_annex_kinds",
-    "build_context",
-    "sample_context",
-]
 
 ANNEX_ART28 = "annex_art28"
 ANNEX_ART26 = "annex_art26"
@@ -71,7 +62,7 @@ def build_context(
     agreement: Agreement, language: str, *, generated_at: datetime | None = None
 ) -> dict[str, Any]:
     """Everything a template may use, localised to ``language`` (en, es or pt)."""
-    L.index(language)  # refuse an unsupported language before doing any work
+    F.index(language)  # refuse an unsupported language before doing any work
     moment = generated_at or utcnow()
     parties = [_party(party, language) for party in agreement.parties]
     by_role = {role: [p for p in parties if p["role"] == role] for role in L.PARTY_ROLES}
@@ -82,7 +73,7 @@ def build_context(
     return {
         "language": language,
         "generated_at": moment.isoformat(),
-        "generated_on": L.format_date(moment.date(), language),
+        "generated_on": F.format_date(moment.date(), language),
         "agreement": _agreement(agreement, language),
         "parties": parties,
         "signing_parties": [p for p in parties if p["signs"]],
@@ -97,7 +88,7 @@ def build_context(
         "gdpr": _gdpr(agreement.gdpr or {}, language),
         "cooperation": _cooperation(agreement, language),
         "annexes": [
-            {"kind": kind, "title": ANNEX_TITLES[kind][L.index(language)]}
+            {"kind": kind, "title": ANNEX_TITLES[kind][F.index(language)]}
             for kind in applicable_annex_kinds(agreement)
         ],
     }
@@ -112,14 +103,14 @@ def _agreement(agreement: Agreement, language: str) -> dict[str, Any]:
         "purpose": agreement.purpose or "",
         "version": agreement.content_version or 1,
         "sharing_model": agreement.sharing_model or "",
-        "sharing_model_label": L.label(L.SHARING_MODELS, agreement.sharing_model, language),
-        "start_date": L.format_date(start, language),
-        "end_date": L.format_date(end, language),
+        "sharing_model_label": F.label(L.SHARING_MODELS, agreement.sharing_model, language),
+        "start_date": F.format_date(start, language),
+        "end_date": F.format_date(end, language),
         "start_date_iso": start.isoformat() if start else "",
         "end_date_iso": end.isoformat() if end else "",
-        "term": L.format_term(start, end, language),
+        "term": F.format_term(start, end, language),
         "review_interval_months": months or 0,
-        "review_interval": L.quantity(months, "Mo", language) if months else "",
+        "review_interval": F.quantity(months, "Mo", language) if months else "",
         "renewal_terms": agreement.renewal_terms or "",
         "statutory_power": agreement.statutory_power or "",
         "security_measures": agreement.security_measures or "",
@@ -135,13 +126,13 @@ def _party(party: Party, language: str) -> dict[str, Any]:
     return {
         "name": org.name if org is not None else "",
         "kind": org.kind if org is not None else "",
-        "kind_label": L.label(L.ORGANIZATION_KINDS, org.kind if org else "", language),
+        "kind_label": F.label(L.ORGANIZATION_KINDS, org.kind if org else "", language),
         "country": org.country if org is not None else "",
         "tax_id": org.tax_id if org is not None else "",
         "role": party.role,
-        "role_label": L.label(L.PARTY_ROLES, party.role, language),
+        "role_label": F.label(L.PARTY_ROLES, party.role, language),
         "signs": bool(party.signs),
-        "signs_label": L.yes_no(bool(party.signs), language),
+        "signs_label": F.yes_no(bool(party.signs), language),
         "contact_name": str(contact.get("name", "")),
         "contact_email": str(contact.get("email", "")),
     }
@@ -156,7 +147,7 @@ def _contact_point(candidates: list[dict[str, Any]], language: str) -> dict[str,
     if candidates:
         return candidates[0]
     blank = {key: "" for key in _party(_NO_PARTY, language)}
-    return blank | {"signs": False, "signs_label": L.yes_no(False, language)}
+    return blank | {"signs": False, "signs_label": F.yes_no(False, language)}
 
 
 def _governing_law(parties: list[Party], language: str) -> str:
@@ -165,7 +156,7 @@ def _governing_law(parties: list[Party], language: str) -> str:
     orgs = [party.organization for party in parties if party.organization is not None]
     municipal = [org for org in orgs if org.kind == "municipality"]
     chosen = municipal or orgs
-    return L.label(L.COUNTRIES, chosen[0].country if chosen else "", language)
+    return F.label(L.COUNTRIES, chosen[0].country if chosen else "", language)
 
 
 def _asset(position: int, asset: DataAsset, language: str) -> dict[str, Any]:
@@ -175,9 +166,9 @@ def _asset(position: int, asset: DataAsset, language: str) -> dict[str, Any]:
         "description": asset.description or "",
         "standard": asset.standard or "",
         "delivery": asset.delivery or "",
-        "delivery_label": L.label(L.DELIVERIES, asset.delivery, language),
+        "delivery_label": F.label(L.DELIVERIES, asset.delivery, language),
         "personal_data": bool(asset.personal_data),
-        "personal_data_label": L.yes_no(bool(asset.personal_data), language),
+        "personal_data_label": F.yes_no(bool(asset.personal_data), language),
     }
 
 
@@ -191,20 +182,20 @@ def _gdpr(gdpr: dict[str, Any], language: str) -> dict[str, Any]:
     transfers = bool(gdpr.get("transfers_outside_eea"))
     return {
         "lawful_basis": basis,
-        "lawful_basis_label": L.label(L.LAWFUL_BASES, basis, language),
-        "lawful_basis_article": L.art6_citation(basis, language),
+        "lawful_basis_label": F.label(L.LAWFUL_BASES, basis, language),
+        "lawful_basis_article": F.art6_citation(basis, language),
         "personal_data_categories": _strings(gdpr.get("personal_data_categories")),
         "data_subject_categories": _strings(gdpr.get("data_subject_categories")),
         "special_categories": special,
         "has_special_categories": bool(special),
         "art9_condition": gdpr.get("art9_condition") or "",
         "dpia": dpia,
-        "dpia_label": L.label(L.DPIA_DECISIONS, dpia, language),
+        "dpia_label": F.label(L.DPIA_DECISIONS, dpia, language),
         "dpia_reference": gdpr.get("dpia_reference") or "",
         "retention": gdpr.get("retention") or "",
-        "retention_label": L.format_duration(gdpr.get("retention"), language),
+        "retention_label": F.format_duration(gdpr.get("retention"), language),
         "transfers_outside_eea": transfers,
-        "transfers_label": L.yes_no(transfers, language),
+        "transfers_label": F.yes_no(transfers, language),
         "transfer_mechanism": gdpr.get("transfer_mechanism") or "",
         "recipients": _strings(gdpr.get("recipients")),
     }
@@ -217,21 +208,21 @@ def _cooperation(agreement: Agreement, language: str) -> dict[str, Any]:
     texts = {key: str(canvas.get(key) or "") for key, _, _ in CANVAS_SECTIONS}
     groups: dict[str, list[dict[str, str]]] = {}
     for key, group, _ in CANVAS_SECTIONS:
-        title = L.label(L.CANVAS_SECTIONS, key, language)
+        title = F.label(L.CANVAS_SECTIONS, key, language)
         groups.setdefault(group, []).append({"key": key, "title": title, "text": texts[key]})
     mims = [str(code).strip().upper() for code in (cooperation.mims or [])] if cooperation else []
     return {
         "title": cooperation.title if cooperation is not None else "",
         "description": (cooperation.description or "") if cooperation is not None else "",
         "stage": stage,
-        "stage_label": L.label(L.STAGES, stage, language),
+        "stage_label": F.label(L.STAGES, stage, language),
         "stages": [
-            {"code": code, "label": L.label(L.STAGES, code, language), "current": code == stage}
+            {"code": code, "label": F.label(L.STAGES, code, language), "current": code == stage}
             for code in STAGES
         ],
         "canvas": texts,
         "groups": [
-            {"key": key, "title": L.label(L.CANVAS_GROUPS, key, language), "sections": sections}
+            {"key": key, "title": F.label(L.CANVAS_GROUPS, key, language), "sections": sections}
             for key, sections in groups.items()
         ],
         "mims": [{"code": code, "title": _mim_title(code, language)} for code in mims if code],
@@ -240,22 +231,9 @@ def _cooperation(agreement: Agreement, language: str) -> dict[str, Any]:
 
 def _mim_title(code: str, language: str) -> str:
     """The OASC title of a MIM; blank for a code the canvas invented."""
-    return L.label(L.MIMS, code, language) if code in L.MIMS else ""
+    return F.label(L.MIMS, code, language) if code in L.MIMS else ""
 
 
 # A party with no organisation: the shape of a blank contact point. A plain
 # namespace, so importing this module never configures the ORM mappers.
 _NO_PARTY = cast(Party, SimpleNamespace(organization=None, role="", signs=False))
-
-
-def sample_context(language: str = "en") -> dict[str, Any]:
-    """A complete, realistic context (every list filled, every annex present)
-    for test-rendering a template before it is accepted."""
-    moment = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-    return build_context(sample_agreement(), language, generated_at=moment)
-
-
-SAMPLE_CONTEXT: dict[str, Any] = sample_context("en")
-# The documented context, each variable with its example taken from the sample.
-CONTEXT_SPEC: tuple[Var, ...] = with_examples(VARIABLES, SAMPLE_CONTEXT)
-CONTEXT_VARIABLES: frozenset[str] = frozenset(var.name for var in CONTEXT_SPEC)

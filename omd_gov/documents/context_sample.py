@@ -1,19 +1,25 @@
-"""The sample agreement behind ``SAMPLE_CONTEXT``.
+"""The sample context: an upload is test-rendered with it, and the examples
+in ``context_spec.py`` (and so ``docs/TEMPLATES.md``) are taken from it.
 
-Plain namespaces shaped like a loaded ``Agreement``: building the sample must
-not need a database or configure the ORM. Every optional part is filled (a
-processor, joint controllers, special-category data, a transfer) so that a
-template rendered against it exercises every branch that shows data.
+The sample agreement is plain namespaces shaped like a loaded ``Agreement``:
+building it needs no database and does not configure the ORM. Every optional
+part is filled (a processor, joint controllers, special-category data, a
+transfer) so that a template rendered against it exercises every branch that
+shows data. Nothing is built at import time.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import copy
+from datetime import UTC, date, datetime
 from types import SimpleNamespace as NS
-from typing import cast
+from typing import Any, cast
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.cooperations.canvas import CANVAS_SECTIONS
+from omd_gov.documents.context import build_context
+
+SAMPLE_MOMENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 _ORGS = {
     "city": NS(
@@ -59,6 +65,31 @@ def _assets() -> list[NS]:
     ]
 
 
+_GDPR = {
+    "lawful_basis": "public_task",
+    "personal_data_categories": ["smart meter readings", "postal address"],
+    "data_subject_categories": ["residents of pilot buildings"],
+    "special_categories": ["health data (medical equipment flagged on the meter)"],
+    "art9_condition": "Art. 9(2)(g) GDPR, substantial public interest",
+    "dpia": "done",
+    "dpia_reference": "DPIA-2026-014",
+    "retention": "P2Y6M",
+    "transfers_outside_eea": True,
+    "transfer_mechanism": "EU standard contractual clauses (2021/914)",
+    "recipients": ["Universidade do Porto"],
+}
+
+
+def _cooperation() -> NS:
+    return NS(
+        title="Porto energy data cooperation",
+        description="Open energy data for the city's climate plan.",
+        stage="implementation",
+        canvas={key: f"Agreed text for '{label}'." for key, _, label in CANVAS_SECTIONS},
+        mims=["MIM1", "MIM2", "MIM4"],
+    )
+
+
 def sample_agreement() -> Agreement:
     """A complete agreement: processor, joint controllers, personal data."""
     parties = [
@@ -67,13 +98,6 @@ def sample_agreement() -> Agreement:
         NS(organization=_ORGS["processor"], role="processor", signs=True),
         NS(organization=_ORGS["university"], role="data_recipient", signs=False),
     ]
-    cooperation = NS(
-        title="Porto energy data cooperation",
-        description="Open energy data for the city's climate plan.",
-        stage="implementation",
-        canvas={key: f"Agreed text for '{label}'." for key, _, label in CANVAS_SECTIONS},
-        mims=["MIM1", "MIM2", "MIM4"],
-    )
     assets = _assets()
     sample = NS(
         reference="OMD-2026-0007",
@@ -93,19 +117,13 @@ def sample_agreement() -> Agreement:
         parties=parties,
         data_assets=assets,
         shares_personal_data=any(asset.personal_data for asset in assets),
-        gdpr={
-            "lawful_basis": "public_task",
-            "personal_data_categories": ["smart meter readings", "postal address"],
-            "data_subject_categories": ["residents of pilot buildings"],
-            "special_categories": ["health data (medical equipment flagged on the meter)"],
-            "art9_condition": "Art. 9(2)(g) GDPR, substantial public interest",
-            "dpia": "done",
-            "dpia_reference": "DPIA-2026-014",
-            "retention": "P2Y6M",
-            "transfers_outside_eea": True,
-            "transfer_mechanism": "EU standard contractual clauses (2021/914)",
-            "recipients": ["Universidade do Porto"],
-        },
-        cooperation=cooperation,
+        gdpr=copy.deepcopy(_GDPR),
+        cooperation=_cooperation(),
     )
     return cast(Agreement, sample)
+
+
+def sample_context(language: str = "en") -> dict[str, Any]:
+    """A complete, realistic context (every list filled, every annex present)
+    for test-rendering a template before it is accepted. A fresh copy each time."""
+    return build_context(sample_agreement(), language, generated_at=SAMPLE_MOMENT)

@@ -1,14 +1,16 @@
 """The documented rendering context: every variable a template may use.
 
-``VARIABLES`` declares names, types and meanings; ``context.CONTEXT_SPEC``
-adds an example to each from the sample context, so examples can never
-disagree with what ``build_context`` really produces. ``docs/TEMPLATES.md``
-holds ``spec_markdown(CONTEXT_SPEC)`` between two markers; a test fails when
-they drift. Regenerate with ``python -m omd_gov.documents.context_spec``.
+``VARIABLES`` declares names, types and meanings; :func:`context_spec` adds
+an example to each from the sample context (built on first use, then kept),
+so examples can never disagree with what ``build_context`` really produces.
+``docs/TEMPLATES.md`` holds ``spec_markdown(context_spec())`` between two
+markers; a test fails when they drift. Regenerate with
+``python -m omd_gov.documents.context_spec``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from dataclasses import dataclass, replace
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from omd_gov.cooperations.canvas import CANVAS_SECTIONS
+from omd_gov.documents.context_sample import sample_context
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,15 @@ VARIABLES: tuple[Var, ...] = (
 )
 
 
+CONTEXT_VARIABLES: frozenset[str] = frozenset(var.name for var in VARIABLES)
+
+
+@functools.cache
+def context_spec() -> tuple[Var, ...]:
+    """The documented context, each variable with its example from the English sample."""
+    return with_examples(VARIABLES, sample_context("en"))
+
+
 def with_examples(spec: tuple[Var, ...], sample: dict[str, Any]) -> tuple[Var, ...]:
     """Copy ``spec`` with each variable's example taken from ``sample``;
     nested fields take theirs from the first item of a list."""
@@ -250,11 +262,9 @@ def spec_markdown(spec: tuple[Var, ...]) -> str:
 
 def write_docs(path: Path) -> None:
     """Replace the generated section of ``path`` with the current spec."""
-    from omd_gov.documents.context import CONTEXT_SPEC  # the examples need the built sample
-
     text = path.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END)
-    path.write_text(text[:start] + spec_markdown(CONTEXT_SPEC) + text[end:], encoding="utf-8")
+    path.write_text(text[:start] + spec_markdown(context_spec()) + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -25,12 +25,9 @@ from omd_gov.agreements.models import Agreement
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.db import db
 from omd_gov.documents import context_labels as L
-from omd_gov.documents.context import (
-    CONTEXT_VARIABLES,
-    applicable_annex_kinds,
-    build_context,
-    sample_context,
-)
+from omd_gov.documents.context import applicable_annex_kinds, build_context
+from omd_gov.documents.context_sample import sample_context
+from omd_gov.documents.context_spec import CONTEXT_VARIABLES
 from omd_gov.documents.rendering import Limits, render_docx
 from tests.factories import Factory, agreement_payload
 from tests.integration.conftest import World

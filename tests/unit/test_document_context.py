@@ -17,16 +17,9 @@ from omd_gov.agreements.models import Agreement, DataAsset, Party
 from omd_gov.cooperations.canvas import SECTION_KEYS
 from omd_gov.cooperations.models import Cooperation
 from omd_gov.documents import context_labels as L
-from omd_gov.documents.context import (
-    CONTEXT_SPEC,
-    CONTEXT_VARIABLES,
-    SAMPLE_CONTEXT,
-    Var,
-    applicable_annex_kinds,
-    build_context,
-    sample_context,
-)
-from omd_gov.documents.context_spec import spec_markdown
+from omd_gov.documents.context import applicable_annex_kinds, build_context
+from omd_gov.documents.context_sample import sample_context
+from omd_gov.documents.context_spec import CONTEXT_VARIABLES, Var, context_spec, spec_markdown
 from omd_gov.organizations.models import Organization
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "TEMPLATES.md"
@@ -157,20 +150,20 @@ def test_the_annexes_follow_the_parties_roles(
 )
 def test_every_context_has_exactly_the_documented_shape(agreement: Any, language: str) -> None:
     context = build_context(agreement(), language)
-    assert context_problems(context, CONTEXT_SPEC) == []
+    assert context_problems(context, context_spec()) == []
     json.dumps(context)  # plain data: safe to pickle to the render process
 
 
 @pytest.mark.parametrize("language", L.LANGUAGES)
 def test_the_sample_context_is_complete_in_every_language(language: str) -> None:
     sample = sample_context(language)
-    assert context_problems(sample, CONTEXT_SPEC) == []
+    assert context_problems(sample, context_spec()) == []
     # every list a template may loop over has items, so a test render reaches every field
     lists = [sample["parties"], sample["processors"], sample["joint_controllers"]]
     lists += [sample["data_assets"], sample["annexes"], sample["cooperation"]["mims"]]
     lists += [sample["gdpr"]["special_categories"], sample["gdpr"]["recipients"]]
     assert all(lists)
-    assert sample_context("en") == SAMPLE_CONTEXT
+    assert sample_context(language) == sample_context(language)  # deterministic
 
 
 def test_the_spec_documents_every_variable_with_an_example() -> None:
@@ -184,13 +177,14 @@ def test_the_spec_documents_every_variable_with_an_example() -> None:
             problems += walk(var.fields, f"{prefix}{var.name}.")
         return problems
 
-    assert walk(CONTEXT_SPEC) == []
-    assert {var.name for var in CONTEXT_SPEC} == CONTEXT_VARIABLES
-    assert len(CONTEXT_VARIABLES) == len(CONTEXT_SPEC)
+    assert walk(context_spec()) == []
+    assert {var.name for var in context_spec()} == CONTEXT_VARIABLES
+    assert len(CONTEXT_VARIABLES) == len(context_spec())
+    assert {var.name: var.example for var in context_spec()} == sample_context("en")
 
 
 def test_the_documentation_matches_the_spec() -> None:
-    expected = spec_markdown(CONTEXT_SPEC)
+    expected = spec_markdown(context_spec())
     assert expected in DOCS.read_text(encoding="utf-8"), (
         "docs/TEMPLATES.md is out of date: run "
         "`.venv/bin/python -m omd_gov.documents.context_spec docs/TEMPLATES.md`"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from omd_gov.cooperations.canvas import SECTION_KEYS, STAGES
+from omd_gov.documents import context_format as F
 from omd_gov.documents import context_labels as L
 from omd_gov.documents.context import build_context
 from tests.unit.test_document_context import PROCESSOR, make_agreement
@@ -130,7 +131,7 @@ def test_mims_are_normalised_and_titled() -> None:
     ],
 )
 def test_iso_durations_read_aloud(iso: str, en: str, es: str, pt: str) -> None:
-    assert [L.format_duration(iso, lang) for lang in L.LANGUAGES] == [en, es, pt]
+    assert [F.format_duration(iso, lang) for lang in L.LANGUAGES] == [en, es, pt]
 
 
 def test_an_unsupported_language_is_refused() -> None:
