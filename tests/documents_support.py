@@ -1,6 +1,7 @@
 """Helpers for the document tests: small real .docx templates built with
-python-docx, hostile variants of them, and a fixture that installs a set of
-small built-in templates (so most tests render in milliseconds, not seconds)."""
+python-docx, hostile variants of them, and fixtures that install the built-in
+templates, as ``omd-gov init`` does (requests never register them): the real
+ones, or a set of small ones (so most tests render in milliseconds, not seconds)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from typing import Any
 
 import pytest
 from docx import Document as WordDocument
+from sqlalchemy import delete
 
+from omd_gov.db import db
 from omd_gov.documents.context_labels import LANGUAGES
+from omd_gov.documents.models import TemplateVersion
+from omd_gov.documents.services import install_builtins
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[1] / "agreement_templates"
 
 SMALL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "dsa": (
@@ -91,11 +98,27 @@ def write_templates(folder: Path, version: int = 1) -> Path:
     return folder
 
 
+def use_builtins(app: Any, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``folder``'s manifest the built-in templates, registered as
+    ``omd-gov init`` would on a fresh database: the built-ins registered so
+    far are removed first (no document may use them yet)."""
+    monkeypatch.setitem(app.config, "OMD_TEMPLATES_DIR", str(folder))
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(delete(TemplateVersion).where(TemplateVersion.source == "builtin"))
+    install_builtins(app)
+
+
+@pytest.fixture
+def builtin_templates(app: Any) -> None:
+    """The real built-in templates, registered as ``omd-gov init`` does."""
+    install_builtins(app)
+
+
 @pytest.fixture
 def small_templates(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Use the small templates above as the built-ins for this test."""
     folder = write_templates(tmp_path / "templates")
-    monkeypatch.setitem(app.config, "OMD_TEMPLATES_DIR", str(folder))
+    use_builtins(app, folder, monkeypatch)
     yield folder
 
 

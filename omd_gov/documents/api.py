@@ -1,4 +1,6 @@
-"""/api/v1: agreement documents and the template registry."""
+"""/api/v1: agreement documents and the template registry. Each view parses
+its input, calls one service (``services.py``) or query (``queries.py``) and
+shapes the answer."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from flask import Response, jsonify, send_file, url_for
 
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db, utcnow
-from omd_gov.documents import jobs, registry, services
+from omd_gov.db import db
+from omd_gov.documents import queries, registry, services
 from omd_gov.documents.models import Document, GenerationJob
 from omd_gov.documents.pdf import PdfConversionFailed
 from omd_gov.documents.schemas import (
@@ -97,10 +99,9 @@ _COLUMNS = (
 )
 def generate_documents(agreement_id: int, data: dict[str, Any]) -> Any:
     """Generate a document, or the whole package (DSA, applicable GDPR annexes, canvas)."""
-    user = current_user()
-    language = data["language"] or user.language
+    language = data["language"] or current_user().language
     result = services.request_documents(
-        db.session, user, current_actor(), agreement_id, data["kind"], language
+        db.session, current_actor(), agreement_id, data["kind"], language
     )
     if isinstance(result, GenerationJob):
         view = job_view(result, "queued", [])
@@ -134,22 +135,21 @@ def job_view(job: GenerationJob, status: str, documents: list[Document]) -> dict
 def get_job(agreement_id: int, job_id: int) -> Any:
     """A generation job: queued, running, done (with its documents) or, when the
     render failed or timed out, the failure as a problem with its status."""
-    job = jobs.get(db.session, current_user(), agreement_id, job_id)
-    status, failure = jobs.outcome(job)
+    state = queries.job_state(db.session, current_user(), agreement_id, job_id)
+    failure = state.problem
     if failure is not None:
         return problem(
             failure["status"], failure["title"], failure["detail"], failure["slug"],
-            errors=failure["errors"], job_id=job.id, job_status=status,
+            errors=failure["errors"], job_id=state.job.id, job_status=state.status,
         )  # fmt: skip
-    documents = jobs.documents_of(db.session, job) if status == "done" else []
-    return job_view(job, status, documents)
+    return job_view(state.job, state.status, state.documents)
 
 
 @bp.get(DOCUMENTS)
 @bp.auth_required(auth)
 @bp.output(DocumentList)
 def list_documents(agreement_id: int) -> Any:
-    documents = services.list_documents(db.session, current_user(), agreement_id)
+    documents = queries.list_documents(db.session, current_user(), agreement_id)
     return {"items": [document_view(document) for document in documents]}
 
 
@@ -165,7 +165,7 @@ def list_documents(agreement_id: int) -> Any:
 )
 def get_content(agreement_id: int, document_id: int, query: dict[str, Any]) -> Response:
     fmt = query["format"]
-    document = services.get_document(db.session, current_user(), agreement_id, document_id)
+    document = queries.get_document(db.session, current_user(), agreement_id, document_id)
     try:
         data = services.content(db.session, document, fmt)
     except PdfConversionFailed as error:
@@ -189,19 +189,8 @@ def get_content(agreement_id: int, document_id: int, query: dict[str, Any]) -> R
 @bp.output(VerifyOut)
 def verify_document(agreement_id: int, document_id: int) -> Any:
     """Recompute the stored file's sha256 and say whether it matches the record."""
-    document = services.get_document(db.session, current_user(), agreement_id, document_id)
-    check = services.verify_file(document.storage_key, document.sha256)
-    pdf = None
-    if document.pdf_storage_key:
-        pdf = services.verify_file(document.pdf_storage_key, document.pdf_sha256)
-    return {
-        "document_id": document.id,
-        **check,
-        "frozen": document.frozen_at is not None,
-        "signed_document": document.sha256 == document.agreement.frozen_sha256,
-        "pdf": pdf,
-        "checked_at": utcnow(),
-    }
+    document = queries.get_document(db.session, current_user(), agreement_id, document_id)
+    return queries.verification(document)
 
 
 def _office_only() -> None:
@@ -215,7 +204,7 @@ def _office_only() -> None:
 def list_templates() -> Any:
     """The newest version of every template (built-in and uploaded)."""
     _office_only()
-    return registry.list_templates(db.session)
+    return queries.latest_templates(db.session)
 
 
 @bp.get("/templates/<name>/versions")
@@ -223,7 +212,7 @@ def list_templates() -> Any:
 @bp.output(TemplateOut(many=True))
 def list_versions(name: str) -> Any:
     _office_only()
-    return registry.versions(db.session, name)
+    return queries.template_versions(db.session, name)
 
 
 @bp.post("/templates")
@@ -237,7 +226,7 @@ def upload_template(data: dict[str, Any]) -> Any:
     upload = data["file"]
     limit = registry.package_limits().max_bytes
     content = upload.read(limit + 1)  # one byte more is enough to know it is too big
-    return registry.upload(
+    return services.upload_template(
         db.session,
         current_actor(),
         data=content,

@@ -1,4 +1,5 @@
-"""``.docx`` to PDF with LibreOffice headless.
+"""``.docx`` to PDF with LibreOffice headless: the conversion only (storing
+the result is ``services.ensure_pdf``).
 
 Each conversion gets its own temporary directory AND its own LibreOffice
 user profile (``-env:UserInstallation``): two conversions sharing a profile
@@ -21,15 +22,8 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from omd_gov.db import transaction, utcnow
-from omd_gov.documents.models import Document
-from omd_gov.documents.storage import get_storage, sha256_hex
 from omd_gov.errors import ServiceError
-
-UNIT_OF_WORK_KEY = "omd_unit_of_work"  # set by omd_gov.db.transaction() while it is open
 
 
 class PdfConversionFailed(ServiceError):
@@ -44,6 +38,14 @@ def soffice_binary(configured: str) -> str:
             "run scripts/install-system-deps.sh (Debian package libreoffice-writer-nogui)"
         )
     return found
+
+
+def convert(docx: bytes) -> bytes:
+    """Convert with the app's settings (``OMD_SOFFICE``, ``OMD_PDF_TIMEOUT``)."""
+    config = current_app.config
+    return convert_docx_to_pdf(
+        docx, soffice=config["OMD_SOFFICE"], timeout=config["OMD_PDF_TIMEOUT"]
+    )
 
 
 def convert_docx_to_pdf(docx: bytes, *, soffice: str, timeout: float) -> bytes:
@@ -107,44 +109,3 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     if process.stdout is not None:
         process.stdout.close()
     process.wait()  # reap it: the group id is not reused while we hold it
-
-
-def end_read(session: Session, what: str) -> None:
-    """End the session's read transaction before slow work (a render, a
-    conversion). Refused inside a caller's unit of work, whose changes a
-    rollback would silently discard."""
-    if session.info.get(UNIT_OF_WORK_KEY):
-        raise RuntimeError(
-            f"{what} cannot run inside an open omd_gov.db.transaction(): it ends the "
-            "session's transaction before slow work; call it outside the block"
-        )
-    session.rollback()
-
-
-def ensure_pdf(session: Session, document: Document, docx: bytes) -> None:
-    """Convert once; later calls reuse the stored PDF. A failure is recorded on
-    the document (so listings show it) and raised."""
-    # A fresh snapshot (another worker may have converted it meanwhile), and no
-    # transaction held open while LibreOffice works for seconds.
-    end_read(session, "a PDF conversion")
-    if document.pdf_storage_key:
-        return
-    config = current_app.config
-    try:
-        pdf = convert_docx_to_pdf(
-            docx, soffice=config["OMD_SOFFICE"], timeout=config["OMD_PDF_TIMEOUT"]
-        )
-    except PdfConversionFailed as error:
-        with transaction(session):
-            document.pdf_error = error.detail
-        raise
-    key = get_storage().put(pdf, ".pdf")
-    with transaction(session):
-        # Only the first conversion is kept: a PDF, once stored, is immutable too.
-        session.execute(
-            update(Document)
-            .where(Document.id == document.id, Document.pdf_storage_key.is_(None))
-            .values(pdf_storage_key=key, pdf_sha256=sha256_hex(pdf), pdf_created_at=utcnow(),
-                    pdf_error=None)
-        )  # fmt: skip
-    session.refresh(document)

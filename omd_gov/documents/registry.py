@@ -1,11 +1,9 @@
 """The template registry: built-in templates and admins' uploads, all versioned.
 
 Built-ins come from ``agreement_templates/manifest.json`` (``OMD_TEMPLATES_DIR``)
-and are registered by ``omd-gov init`` (:func:`install_builtins`) and again,
-in one cheap query, before each write that needs a template (a generation,
-an upload), never by a read. A manifest version that is not yet registered
-(and not already passed by an upload of the same name) is added as a new
-version.
+and are registered by ``omd-gov init`` (``services.install_builtins``), never
+by a request. A manifest version that is not yet registered (and not already
+passed by an upload of the same name) is added as a new version.
 
 The template used for a kind and language is the one registered most
 recently, so an admin's upload takes effect at once and a later release of
@@ -19,20 +17,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.chain import append_event
+from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
-from omd_gov.db import db, transaction
-from omd_gov.documents.context import CONTEXT_VARIABLES, sample_context
+from omd_gov.documents.context_sample import sample_context
+from omd_gov.documents.context_spec import CONTEXT_VARIABLES
 from omd_gov.documents.models import TemplateVersion
 from omd_gov.documents.rendering import Limits
 from omd_gov.documents.storage import get_storage, sha256_hex
 from omd_gov.documents.validation import PackageLimits, check_template, reject
-from omd_gov.errors import NotFound, Unprocessable
+from omd_gov.errors import Unprocessable
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
@@ -88,33 +86,18 @@ def builtins() -> tuple[Builtin, ...]:
     return _manifest_cache[key]
 
 
-def ensure_builtins(session: Session, *, commit: bool = True) -> None:
-    """Register the manifest's templates that the database does not have yet
-    (in their own transaction, or in the caller's when ``commit`` is false)."""
+def missing_builtins(session: Session) -> list[Builtin]:
+    """The manifest's templates the database does not have yet (one cheap query)."""
     wanted = builtins()
     if not wanted:
-        return
+        return []
     rows = session.execute(
         select(
             TemplateVersion.name, TemplateVersion.language, func.max(TemplateVersion.version)
         ).group_by(TemplateVersion.name, TemplateVersion.language)
     ).all()
     newest = {(name, language): version for name, language, version in rows}
-    missing = [b for b in wanted if newest.get((b.name, b.language), 0) < b.version]
-    if not missing:
-        return
-    if not commit:
-        for builtin in missing:
-            _register_builtin(session, builtin)
-        return
-    try:
-        with transaction(session):
-            for builtin in missing:
-                _register_builtin(session, builtin)
-    except IntegrityError as error:
-        if not _is_same_version_race(error):
-            raise
-        # Another process registered them first: theirs are identical.
+    return [b for b in wanted if newest.get((b.name, b.language), 0) < b.version]
 
 
 # How each database names the (name, language, version) unique constraint.
@@ -124,22 +107,14 @@ _UNIQUE_VERSION_MARKERS = (
 )
 
 
-def _is_same_version_race(error: IntegrityError) -> bool:
+def is_same_version_race(error: IntegrityError) -> bool:
+    """Whether another process registered the same version first (harmless:
+    theirs is identical), rather than any other database error."""
     message = str(error.orig)
     return any(marker in message for marker in _UNIQUE_VERSION_MARKERS)
 
 
-def install_builtins(app: Flask) -> int:
-    """``omd-gov init``: register the manifest's templates; the number of
-    template versions afterwards."""
-    with app.app_context():
-        ensure_builtins(db.session)
-        count = db.session.execute(select(func.count(TemplateVersion.id))).scalar_one()
-        db.session.rollback()  # end the read
-        return int(count)
-
-
-def _register_builtin(session: Session, builtin: Builtin) -> None:
+def register_builtin(session: Session, builtin: Builtin) -> None:
     data = builtin.path.read_bytes()
     row = TemplateVersion(
         name=builtin.name,
@@ -153,31 +128,26 @@ def _register_builtin(session: Session, builtin: Builtin) -> None:
         filename=builtin.path.name,
         variables=list(builtin.variables),
     )
+    _add(session, Actor.system("api"), row, "register_builtin_template")
+
+
+def _add(session: Session, actor: Actor, row: TemplateVersion, action: str) -> TemplateVersion:
     session.add(row)
     session.flush()
-    _audit(session, Actor.system("api"), row, "register_builtin_template")
-
-
-def _audit(session: Session, actor: Actor, row: TemplateVersion, action: str) -> None:
-    append_event(
-        session,
-        actor,
-        entity_type="template",
-        entity_id=row.id,
-        agreement_id=None,
-        action=action,
-        changes={
-            "name": row.name,
-            "kind": row.kind,
-            "language": row.language,
-            "version": row.version,
-            "sha256": row.sha256,
-            "source": row.source,
-        },
-    )
+    changes = {
+        "name": row.name,
+        "kind": row.kind,
+        "language": row.language,
+        "version": row.version,
+        "sha256": row.sha256,
+        "source": row.source,
+    }
+    record(session, actor, row, action, changes=changes)
+    return row
 
 
 def current_template(session: Session, kind: str, language: str) -> TemplateVersion:
+    """The template used for a kind and language: the one registered most recently."""
     row = session.execute(
         select(TemplateVersion)
         .where(TemplateVersion.kind == kind, TemplateVersion.language == language)
@@ -186,79 +156,62 @@ def current_template(session: Session, kind: str, language: str) -> TemplateVers
     ).scalar_one_or_none()
     if row is None:
         raise Unprocessable(
-            f"there is no {kind} template in language '{language}'",
+            f"there is no {kind} template in language '{language}' "
+            "(`omd-gov init` registers the built-in templates)",
             [{"field": "language", "message": f"no {kind} template for '{language}'"}],
         )
     return row
 
 
-def list_templates(session: Session) -> list[TemplateVersion]:
-    """The newest version of every template name and language."""
-    newest = (
-        select(func.max(TemplateVersion.id))
-        .group_by(TemplateVersion.name, TemplateVersion.language)
-        .scalar_subquery()
-    )
-    statement = select(TemplateVersion).where(TemplateVersion.id.in_(newest))
-    return list(session.execute(statement.order_by(TemplateVersion.name)).scalars())
+@dataclass(frozen=True)
+class Upload:
+    """An admin's template upload, as the API received it."""
+
+    data: bytes
+    filename: str
+    name: str
+    kind: str
+    language: str
 
 
-def versions(session: Session, name: str) -> list[TemplateVersion]:
-    rows = session.execute(
-        select(TemplateVersion)
-        .where(TemplateVersion.name == name)
-        .order_by(TemplateVersion.language, TemplateVersion.version.desc())
-    ).scalars()
-    found = list(rows)
-    if not found:
-        raise NotFound(f"template {name!r} not found")
-    return found
-
-
-def upload(
-    session: Session,
-    actor: Actor,
-    *,
-    data: bytes,
-    filename: str,
-    name: str,
-    kind: str,
-    language: str,
-) -> TemplateVersion:
-    """Check an admin's upload and register it as the next version of ``name``."""
-    ensure_builtins(session)
-    previous = versions_or_empty(session, name)
-    _check_family(previous, name, kind, language)
+def check_upload(session: Session, upload: Upload) -> tuple[int, list[str]]:
+    """Refuse the upload (422, saying why) or return its version number and
+    variables. The analysis and test render run in a render process."""
+    statement = select(TemplateVersion).where(TemplateVersion.name == upload.name)
+    previous = list(session.execute(statement).scalars())
+    _check_family(previous, upload.name, upload.kind, upload.language)
     variables = check_template(
-        data, package_limits(), render_limits(), CONTEXT_VARIABLES, sample_context(language)
+        upload.data,
+        package_limits(),
+        render_limits(),
+        CONTEXT_VARIABLES,
+        sample_context(upload.language),
     )
-    digest = sha256_hex(data)
+    digest = sha256_hex(upload.data)
     same = next((row for row in previous if row.sha256 == digest), None)
     if same is not None:
-        raise reject("duplicate", f"this file is already {name} version {same.version}")
-    with transaction(session):
-        row = TemplateVersion(
-            name=name,
-            kind=kind,
-            language=language,
-            version=max((row.version for row in previous), default=0) + 1,
-            sha256=digest,
-            storage_key=get_storage().put(data, ".docx"),
-            size_bytes=len(data),
-            source="upload",
-            filename=filename[:255],
-            variables=variables,
-            uploaded_by_id=actor.user_id,
-        )
-        session.add(row)
-        session.flush()
-        _audit(session, actor, row, "upload_template")
-    return row
+        raise reject("duplicate", f"this file is already {upload.name} version {same.version}")
+    return max((row.version for row in previous), default=0) + 1, variables
 
 
-def versions_or_empty(session: Session, name: str) -> list[TemplateVersion]:
-    statement = select(TemplateVersion).where(TemplateVersion.name == name)
-    return list(session.execute(statement).scalars())
+def add_upload(
+    session: Session, actor: Actor, upload: Upload, version: int, variables: list[str]
+) -> TemplateVersion:
+    """Store a checked upload as version ``version`` of its name."""
+    row = TemplateVersion(
+        name=upload.name,
+        kind=upload.kind,
+        language=upload.language,
+        version=version,
+        sha256=sha256_hex(upload.data),
+        storage_key=get_storage().put(upload.data, ".docx"),
+        size_bytes=len(upload.data),
+        source="upload",
+        filename=upload.filename[:255],
+        variables=variables,
+        uploaded_by_id=actor.user_id,
+    )
+    return _add(session, actor, row, "upload_template")
 
 
 def _check_family(previous: list[TemplateVersion], name: str, kind: str, language: str) -> None:

@@ -7,8 +7,8 @@ from apiflask.fields import Boolean, DateTime, File, Integer, List, Nested, Stri
 from apiflask.validators import Length, OneOf
 
 from omd_gov.documents.context_labels import LANGUAGES
+from omd_gov.documents.generation import REQUEST_KINDS
 from omd_gov.documents.models import JOB_STATES, TEMPLATE_KINDS
-from omd_gov.documents.services import REQUEST_KINDS
 
 
 class DocumentRequestIn(Schema):

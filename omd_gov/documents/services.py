@@ -1,9 +1,13 @@
-"""Generating, freezing, verifying and converting agreement documents.
+"""The documents' use cases, each owning its units of work: generating (in
+the request, or as a job in the worker), serving and converting files,
+registering and uploading templates. The steps they call never commit:
+``generation.py``, ``jobs.py``, ``registry.py``; ``freezing.py`` runs inside
+the ``send_for_signature`` transition (``hooks.py``).
 
 Generation reads the agreement, renders WITHOUT holding a transaction or a
 row lock (a render may take seconds), then, in a short transaction, checks
-that the agreement's version has not moved and stores the documents. Every
-change to an agreement bumps its version, so a document can never mix two
+that the agreement's content version has not moved and stores the documents.
+Every content change bumps that version, so a document can never mix two
 versions' content: a concurrent edit makes the generation answer 409.
 (The cooperation's canvas is read live; its edits are refused while an
 agreement of the cooperation is in legal review, approved or signing.)
@@ -11,92 +15,67 @@ agreement of the cooperation is in legal review, approved or signing.)
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from typing import Any
+import logging
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from flask import Flask
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import get_visible
-from omd_gov.audit.chain import append_event
 from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
-from omd_gov.db import call_after_commit, transaction, utcnow
-from omd_gov.documents import jobs, pdf, registry
-from omd_gov.documents.context import applicable_annex_kinds, build_context
-from omd_gov.documents.models import Document, GenerationJob
-from omd_gov.documents.rendering import RenderError, render_docx
+from omd_gov.db import db, end_read, transaction, utcnow
+from omd_gov.documents import generation, jobs, pdf, queries, registry
+from omd_gov.documents.context import build_context
+from omd_gov.documents.freezing import document_ready as document_ready
+from omd_gov.documents.freezing import freeze_for_signature as freeze_for_signature
+from omd_gov.documents.generation import generate_for as generate_for
+from omd_gov.documents.models import Document, GenerationJob, TemplateVersion
 from omd_gov.documents.storage import get_storage, sha256_hex, verify_file
-from omd_gov.errors import Conflict, GuardFailed, NotFound, Unprocessable
+from omd_gov.errors import Conflict, NotFound, ServiceError
 
-REQUEST_KINDS = ("dsa", "annex", "canvas", "package")
-CONVERT_PDF_TASK = "omd.documents.convert_pdf"
+log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Planned:
-    """One document to render: the template row's facts, detached from the session."""
-
-    kind: str
-    template_id: int
-    template_name: str
-    template_version: int
-    template_key: str
-    template_sha256: str
-    builtin: bool
-
-
-def template_kinds(agreement: Agreement, kind: str) -> list[str]:
-    """The template kinds a request means: a package is the DSA, its annexes, the canvas."""
-    annexes = applicable_annex_kinds(agreement)
-    if kind == "annex" and not annexes:
-        reason = (
-            "it shares no personal data"
-            if not agreement.shares_personal_data
-            else "no party is a processor or joint controller"
-        )
-        raise Unprocessable(
-            f"no GDPR annex applies to this agreement: {reason}",
-            [{"field": "kind", "message": f"no GDPR annex applies ({reason})"}],
-        )
-    return {"annex": annexes, "package": ["dsa", *annexes, "canvas"]}.get(kind, [kind])
+# TEMPORARY re-exports, for callers not yet moved: document_ready and
+# freeze_for_signature (the app factory: call omd_gov.documents.hooks.register()
+# instead) and generate_for (the demo: import it from documents.generation).
 
 
 def request_documents(
-    session: Session, user: User, actor: Actor, agreement_id: int, kind: str, language: str
+    session: Session, actor: Actor, agreement_id: int, kind: str, language: str
 ) -> list[Document] | GenerationJob:
     """The API's path. The built-in templates render in this request; a request
     that needs an uploaded template becomes a job for the worker, whose task
     has a time limit on top of the render process's."""
-    agreement, plans = _load(session, user, agreement_id, kind, language)
-    if any(not plan.builtin for plan in plans):
-        return jobs.create(session, actor, agreement, kind, language)
+    agreement, plans = _load(session, actor, agreement_id, kind, language)
+    if any(not planned.builtin for planned in plans):
+        with transaction(session):
+            return jobs.new_job(session, actor, agreement, kind, language)
     return _generate(session, actor, agreement, plans, kind, language)
 
 
 def generate(
-    session: Session, user: User, actor: Actor, agreement_id: int, kind: str, language: str
+    session: Session, actor: Actor, agreement_id: int, kind: str, language: str
 ) -> list[Document]:
     """The worker's path: render with whatever templates are current."""
-    agreement, plans = _load(session, user, agreement_id, kind, language)
+    agreement, plans = _load(session, actor, agreement_id, kind, language)
     return _generate(session, actor, agreement, plans, kind, language)
 
 
 def _load(
-    session: Session, user: User, agreement_id: int, kind: str, language: str
-) -> tuple[Agreement, list[Planned]]:
-    registry.ensure_builtins(session)  # a write needs them: register them if init did not
-    agreement = get_visible(session, user, agreement_id)
-    return agreement, [_plan(session, k, language) for k in template_kinds(agreement, kind)]
+    session: Session, actor: Actor, agreement_id: int, kind: str, language: str
+) -> tuple[Agreement, list[generation.Planned]]:
+    agreement = get_visible(session, actor.require_user(), agreement_id)
+    return agreement, generation.plan(session, agreement, kind, language)
 
 
 def _generate(
     session: Session,
     actor: Actor,
     agreement: Agreement,
-    plans: list[Planned],
+    plans: list[generation.Planned],
     kind: str,
     language: str,
 ) -> list[Document]:
@@ -104,197 +83,58 @@ def _generate(
     version that was rendered."""
     agreement_id, version = agreement.id, agreement.content_version
     context = build_context(agreement, language)
-    pdf.end_read(session, "document generation")  # nothing is held while rendering
-    rendered = [(plan, _render(plan, context)) for plan in plans]
+    end_read(session, "document generation")  # nothing is held while rendering
+    rendered = [(planned, generation.render(planned, context)) for planned in plans]
     with transaction(session):
-        # Only the version is needed now (visibility was checked above): lock
-        # the row, so no edit can commit between this check and the insert.
-        current = session.execute(
-            select(Agreement.content_version).where(Agreement.id == agreement_id).with_for_update()
-        ).scalar_one()
-        if current != version:
-            raise Conflict(
-                f"the agreement changed (version {version} -> {current}) while its "
-                "documents were being generated; generate them again",
-                current_version=current,
-            )
-        documents = _store_all(session, actor, (agreement_id, version), rendered, kind, language)
-    return documents
+        # Visibility was checked above; only the version matters now.
+        generation.check_unchanged(session, agreement_id, version)
+        pair = (agreement_id, version)
+        return generation.store_all(session, actor, pair, rendered, kind, language)
 
 
-def generate_for(
-    session: Session, actor: Actor, agreement: Agreement, kind: str, language: str
-) -> list[Document]:
-    """Generate inside the caller's transaction (e.g. the demo loader), which
-    already holds the agreement; the caller commits."""
-    registry.ensure_builtins(session, commit=False)
-    plans = [_plan(session, k, language) for k in template_kinds(agreement, kind)]
-    context = build_context(agreement, language)
-    rendered = [(plan, _render(plan, context)) for plan in plans]
-    version = (agreement.id, agreement.content_version)
-    return _store_all(session, actor, version, rendered, kind, language)
-
-
-def _store_all(
-    session: Session,
-    actor: Actor,
-    agreement: tuple[int, int],
-    rendered: list[tuple[Planned, bytes]],
-    kind: str,
-    language: str,
-) -> list[Document]:
-    package_id = uuid.uuid4().hex if kind == "package" else None
-    documents = [
-        _store(session, actor, agreement, plan, data, language, package_id)
-        for plan, data in rendered
-    ]
-    ids = [document.id for document in documents]
-    call_after_commit(session, lambda: _enqueue_pdfs(ids))
-    return documents
-
-
-def _enqueue_pdfs(document_ids: list[int]) -> None:
-    """Have the worker convert ahead of the first download (which otherwise
-    converts on demand, e.g. in the embedded set-up without a worker)."""
-    from omd_gov.tasking.celery_app import enqueue
-
-    for document_id in document_ids:
-        enqueue(CONVERT_PDF_TASK, document_id)
-
-
-def _plan(session: Session, kind: str, language: str) -> Planned:
-    row = registry.current_template(session, kind, language)
-    return Planned(
-        kind, row.id, row.name, row.version, row.storage_key, row.sha256, row.source == "builtin"
-    )
-
-
-def _render(plan: Planned, context: dict[str, Any]) -> bytes:
-    template = get_storage().get(plan.template_key)
-    if sha256_hex(template) != plan.template_sha256:
-        raise Conflict(f"the stored file of template {plan.template_name} v{plan.template_version} "
-                       "does not match its sha256; it must be uploaded again")  # fmt: skip
+def run_job(session: Session, job_id: int) -> str:
+    """The worker's task: run a generation job on behalf of its requester
+    (whose visibility applies) and record the outcome; the job's status.
+    Idempotent: a settled job is not run again."""
+    job = session.get(GenerationJob, job_id)
+    if job is None or job.status in ("done", "failed"):
+        return "missing" if job is None else job.status  # a redelivery: already settled
+    user = session.get(User, job.requested_by_id)
+    if user is None:
+        return _fail(session, job, NotFound("the user who asked for it is gone"))
+    with transaction(session):
+        jobs.mark_started(job)
     try:
-        return render_docx(template, context, registry.render_limits())
-    except RenderError as error:
-        raise Unprocessable(
-            f"template {plan.template_name} v{plan.template_version} failed: {error.message}",
-            [{"field": "template", "code": f"render_{error.code}", "message": error.message}],
-        ) from None
+        request = (job.agreement_id, job.kind, job.language)
+        documents = generate(session, Actor.of(user, "worker"), *request)
+    except ServiceError as error:  # a render failure, a concurrent edit, a lost right…
+        log.info("generation job %s failed: %s", job_id, error.detail)
+        return _fail(session, job, error)
+    with transaction(session):
+        jobs.record_outcome(job, [document.id for document in documents])
+    return "done"
 
 
-def _store(
-    session: Session,
-    actor: Actor,
-    agreement: tuple[int, int],
-    plan: Planned,
-    data: bytes,
-    language: str,
-    package_id: str | None,
-) -> Document:
-    agreement_id, agreement_version = agreement
-    document = Document(
-        agreement_id=agreement_id,
-        agreement_version=agreement_version,
-        kind=plan.kind,
-        language=language,
-        template_name=plan.template_name,
-        template_version=plan.template_version,
-        template_version_id=plan.template_id,
-        package_id=package_id,
-        sha256=sha256_hex(data),
-        storage_key=get_storage().put(data, ".docx"),
-        size_bytes=len(data),
-        created_by_id=actor.user_id,
-        created_at=utcnow(),
-    )
-    session.add(document)
-    session.flush()
-    _audit(session, actor, document, "generate_document")
-    return document
+def fail_job(session: Session, job_id: int, error: ServiceError) -> None:
+    """Record a job's failure that interrupted it from outside (e.g. the
+    worker's soft time limit)."""
+    end_read(session, "recording a failed generation job")  # whatever the job read
+    job = session.get(GenerationJob, job_id)
+    if job is not None:
+        _fail(session, job, error)
 
 
-def _audit(session: Session, actor: Actor, document: Document, action: str, **extra: Any) -> None:
-    append_event(
-        session,
-        actor,
-        entity_type="document",
-        entity_id=document.id,
-        agreement_id=document.agreement_id,
-        action=action,
-        changes=document.audit_summary() | extra,
-    )
-
-
-def latest_dsa(session: Session, agreement: Agreement) -> Document | None:
-    return session.execute(
-        select(Document)
-        .where(
-            Document.agreement_id == agreement.id,
-            Document.agreement_version == agreement.content_version,
-            Document.kind == "dsa",
-        )
-        .order_by(Document.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def document_ready(session: Session, agreement: Agreement) -> bool:
-    """Whether a generated DSA exists for the agreement's current version."""
-    return latest_dsa(session, agreement) is not None
-
-
-def freeze_for_signature(session: Session, agreement: Agreement, actor: Actor) -> Document:
-    """Freeze the latest DSA of the current version (and its package): the parties
-    sign exactly this file, whose sha256 the agreement and each signature record."""
-    document = latest_dsa(session, agreement)
-    if document is None:
-        raise GuardFailed(
-            "no generated document exists for the current version",
-            [{"code": "document", "field": None, "message": "generate the DSA first"}],
-        )
-    if not verify_file(document.storage_key, document.sha256)["matches"]:
-        raise Conflict(f"the stored file of document {document.id} does not match its sha256; "
-                       "generate the DSA again before sending it for signature")  # fmt: skip
-    moment = utcnow()
-    for member in _package_members(session, document):
-        if member.frozen_at is None:
-            member.frozen_at = moment
-            _audit(session, actor, member, "freeze_document")
-    agreement.frozen_sha256 = document.sha256
-    return document
-
-
-def _package_members(session: Session, document: Document) -> list[Document]:
-    if document.package_id is None:
-        return [document]
-    statement = select(Document).where(Document.package_id == document.package_id)
-    return list(session.execute(statement.order_by(Document.id)).scalars())
-
-
-def list_documents(session: Session, user: User, agreement_id: int) -> list[Document]:
-    agreement = get_visible(session, user, agreement_id)
-    statement = (
-        select(Document)
-        .where(Document.agreement_id == agreement.id)
-        .options(selectinload(Document.created_by))
-        .order_by(Document.id.desc())
-    )
-    return list(session.execute(statement).scalars())
-
-
-def get_document(session: Session, user: User, agreement_id: int, document_id: int) -> Document:
-    agreement = get_visible(session, user, agreement_id)
-    document = session.get(Document, document_id)
-    if document is None or document.agreement_id != agreement.id:
-        raise NotFound(f"document {document_id} not found")
-    return document
+def _fail(session: Session, job: GenerationJob, error: ServiceError) -> str:
+    with transaction(session):
+        jobs.record_outcome(job, error=error)
+    return "failed"
 
 
 def content(session: Session, document: Document, fmt: str) -> bytes:
-    """The file's bytes, after checking them against the recorded hash."""
+    """The file's bytes (a PDF is converted first if need be), after checking
+    them against the recorded hash."""
     if fmt == "pdf":
-        convert_pdf(session, document)
+        ensure_pdf(session, document)
         key, expected = document.pdf_storage_key, document.pdf_sha256
     else:
         key, expected = document.storage_key, document.sha256
@@ -307,7 +147,84 @@ def content(session: Session, document: Document, fmt: str) -> bytes:
     return get_storage().get(key or "")
 
 
-def convert_pdf(session: Session, document: Document) -> None:
-    """Make sure the document has its PDF (converted from the verified .docx)."""
-    if not document.pdf_storage_key:
-        pdf.ensure_pdf(session, document, content(session, document, "docx"))
+def convert_pdf(session: Session, document_id: int) -> bool:
+    """The worker's task: make sure the document has its PDF; False if the
+    document does not exist."""
+    document = session.get(Document, document_id)
+    if document is None:
+        return False
+    ensure_pdf(session, document)
+    return True
+
+
+def ensure_pdf(session: Session, document: Document) -> None:
+    """Convert the verified .docx once; later calls reuse the stored PDF. A
+    failure is recorded on the document (so listings show it) and raised."""
+    if document.pdf_storage_key:
+        return
+    docx = content(session, document, "docx")
+    # A fresh snapshot (another worker may have converted it meanwhile), and no
+    # transaction held open while LibreOffice works for seconds.
+    end_read(session, "a PDF conversion")
+    if document.pdf_storage_key:
+        return
+    try:
+        data = pdf.convert(docx)
+    except pdf.PdfConversionFailed as error:
+        with transaction(session):
+            document.pdf_error = error.detail
+        raise
+    key = get_storage().put(data, ".pdf")
+    with transaction(session):
+        # Only the first conversion is kept: a PDF, once stored, is immutable too.
+        session.execute(
+            update(Document)
+            .where(Document.id == document.id, Document.pdf_storage_key.is_(None))
+            .values(pdf_storage_key=key, pdf_sha256=sha256_hex(data), pdf_created_at=utcnow(),
+                    pdf_error=None)
+        )  # fmt: skip
+    session.refresh(document)
+
+
+def upload_template(
+    session: Session,
+    actor: Actor,
+    *,
+    data: bytes,
+    filename: str,
+    name: str,
+    kind: str,
+    language: str,
+) -> TemplateVersion:
+    """Check an admin's upload and register it as the next version of ``name``."""
+    upload = registry.Upload(data, filename, name, kind, language)
+    version, variables = registry.check_upload(session, upload)
+    with transaction(session):
+        return registry.add_upload(session, actor, upload, version, variables)
+
+
+def register_builtins(session: Session) -> int:
+    """Register the manifest's templates that the database does not have yet;
+    how many were missing. Two processes doing it at once is harmless."""
+    missing = registry.missing_builtins(session)
+    if not missing:
+        return 0
+    try:
+        with transaction(session):
+            for builtin in missing:
+                registry.register_builtin(session, builtin)
+    except IntegrityError as error:
+        if not registry.is_same_version_race(error):
+            raise
+        # Another process registered them first: theirs are identical.
+    return len(missing)
+
+
+def install_builtins(app: Flask) -> int:
+    """``omd-gov init``: register the built-in templates; the number of
+    template versions afterwards."""
+    with app.app_context():
+        register_builtins(db.session)
+        count = queries.template_count(db.session)
+        end_read(db.session, "install_builtins")
+        return count

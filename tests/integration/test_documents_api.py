@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from omd_gov.agreements.models import Agreement
@@ -17,22 +17,23 @@ from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import db, transaction
-from omd_gov.documents import pdf, registry, services
+from omd_gov.documents import generation, registry, services
 from omd_gov.documents.models import Document, TemplateVersion
 from omd_gov.organizations.models import Organization
 from tests.documents_support import (  # noqa: F401
+    BUILTIN_TEMPLATES,
     docx_bytes,
     docx_text,
     generate_in_worker,
     generation_worker,
     small_templates,
     upload,
+    use_builtins,
 )
 from tests.factories import agreement_payload
 from tests.integration.conftest import World
 
 pytestmark = pytest.mark.usefixtures("small_templates")
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "agreement_templates"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -175,7 +176,7 @@ def test_an_edit_during_rendering_is_a_conflict(
 ) -> None:
     """Rendering holds no lock; a version that moved meanwhile must not be stored."""
     agreement = world.create_agreement()
-    real_render = services._render
+    real_render = generation.render
 
     def render_while_someone_edits(plan: Any, context: dict[str, Any]) -> bytes:
         with db.engine.begin() as connection:
@@ -184,7 +185,7 @@ def test_an_edit_during_rendering_is_a_conflict(
             )
         return real_render(plan, context)
 
-    monkeypatch.setattr(services, "_render", render_while_someone_edits)
+    monkeypatch.setattr(generation, "render", render_while_someone_edits)
     response = _generate(world, agreement["id"])
     assert response.status_code == 409
     assert "changed" in response.json["detail"]
@@ -193,6 +194,7 @@ def test_an_edit_during_rendering_is_a_conflict(
 
 
 def _row_counts() -> tuple[int, int]:
+    db.session.rollback()  # a fresh snapshot
     counts = tuple(
         db.session.execute(select(func.count()).select_from(model)).scalar_one()
         for model in (TemplateVersion, AuditEvent)
@@ -201,15 +203,24 @@ def _row_counts() -> tuple[int, int]:
     return counts  # type: ignore[return-value]
 
 
-def test_reading_the_registry_writes_nothing(world: World, app: Any) -> None:
-    """GETs never register the built-ins: ``omd-gov init`` and the first write do."""
+def _forget_templates(app: Any) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(delete(TemplateVersion))
+
+
+def test_requests_never_register_the_built_ins(world: World, app: Any) -> None:
+    """Only ``omd-gov init`` does: a request without templates says what is missing."""
+    agreement = world.create_agreement()
+    _forget_templates(app)
     before = _row_counts()
     assert world.api.as_(world.legal).get("/api/v1/templates").json == []
     assert world.api.as_(world.legal).get("/api/v1/templates/dsa_en/versions").status_code == 404
+    missing = _generate(world, agreement["id"])
+    assert missing.status_code == 422 and "omd-gov init" in missing.json["detail"]
     assert _row_counts() == before
 
-    assert registry.install_builtins(app) == 12  # what `omd-gov init` calls
-    assert registry.install_builtins(app) == 12  # and again: nothing twice
+    assert services.install_builtins(app) == 12  # what `omd-gov init` calls
+    assert services.install_builtins(app) == 12  # and again: nothing twice
     assert _row_counts() == (12, before[1] + 12)  # one audit event per registration
     listed = world.api.as_(world.legal).get("/api/v1/templates")
     names = {(t["name"], t["kind"], t["language"], t["source"]) for t in listed.json}
@@ -219,24 +230,24 @@ def test_reading_the_registry_writes_nothing(world: World, app: Any) -> None:
 def test_only_the_same_version_race_is_ignored(
     world: World, app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_register = registry._register_builtin
+    _forget_templates(app)
+    real_register = registry.register_builtin
 
     def register_twice(session: Any, builtin: Any) -> None:
         real_register(session, builtin)  # as if another process registered it meanwhile
         real_register(session, builtin)
 
-    monkeypatch.setattr(registry, "_register_builtin", register_twice)
-    registry.ensure_builtins(db.session)  # the unique (name, language, version) race: ignored
+    monkeypatch.setattr(registry, "register_builtin", register_twice)
+    services.register_builtins(db.session)  # the unique (name, language, version) race: ignored
     assert _row_counts()[0] == 0  # nothing half-registered
 
     def register_broken(session: Any, builtin: Any) -> None:
         session.add(TemplateVersion(name=builtin.name, language="en", version=1))
         session.flush()  # NOT NULL kind: a real error, never mistaken for the race
 
-    monkeypatch.setattr(registry, "_register_builtin", register_broken)
+    monkeypatch.setattr(registry, "register_builtin", register_broken)
     with pytest.raises(IntegrityError):
-        registry.ensure_builtins(db.session)
-    db.session.rollback()
+        services.register_builtins(db.session)
 
 
 def test_the_newest_upload_is_used_and_rendered_by_the_worker(
@@ -283,9 +294,9 @@ def test_slow_work_refuses_to_run_inside_a_callers_transaction(world: World) -> 
         kept = Organization(name="Kept Org", kind="company", country="PT", tax_id="PT1")
         db.session.add(kept)
         with pytest.raises(RuntimeError, match="inside an open omd_gov.db.transaction"):
-            services.generate(db.session, user, Actor.system("test"), agreement["id"], "dsa", "en")
+            services.generate(db.session, Actor.of(user, "api"), agreement["id"], "dsa", "en")
         with pytest.raises(RuntimeError, match="inside an open omd_gov.db.transaction"):
-            pdf.ensure_pdf(db.session, document, b"")
+            services.ensure_pdf(db.session, document)
         assert kept in db.session  # the caller's work is still there
     stored = db.session.execute(select(Organization.id).where(Organization.name == "Kept Org"))
     assert stored.scalar_one_or_none() is not None
@@ -327,7 +338,7 @@ def test_the_built_in_package_in_three_languages(
     world: World, app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The real templates: generate, download and verify the whole package."""
-    monkeypatch.setitem(app.config, "OMD_TEMPLATES_DIR", str(BUILTIN_TEMPLATES))
+    use_builtins(app, BUILTIN_TEMPLATES, monkeypatch)
     agreement = world.create_agreement()
     for language in ("en", "es", "pt"):
         items = _generate(world, agreement["id"], "package", language=language).json["items"]
