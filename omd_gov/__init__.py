@@ -63,26 +63,14 @@ def _register_hooks() -> None:
     as an import side effect), so every process that builds the app has
     them and the lifecycle core imports none of them."""
     from omd_gov.agreements import hooks as agreement_hooks
-    from omd_gov.agreements.lifecycle import Trigger
     from omd_gov.agreements.queries import holding_canvas
     from omd_gov.cooperations.hooks import hold_canvas_while
     from omd_gov.deadlines.queries import agreement_deadlines
     from omd_gov.deadlines.services import deadlines_follow_lifecycle
-    from omd_gov.documents import services as documents
+    from omd_gov.documents import hooks as document_hooks
 
     hold_canvas_while(holding_canvas)
-    # TEMPORARY until documents.hooks.register() lands
-    agreement_hooks.provide_fact(
-        Trigger.SEND_FOR_SIGNATURE, "document_ready", documents.document_ready
-    )
-    agreement_hooks.before(
-        Trigger.SEND_FOR_SIGNATURE,
-        lambda session, step: {
-            "frozen_sha256": documents.freeze_for_signature(
-                session, step.agreement, step.actor
-            ).sha256
-        },
-    )
+    document_hooks.register()
     agreement_hooks.after_transition(deadlines_follow_lifecycle)
     agreement_hooks.extend_detail("deadlines", agreement_deadlines)
 

@@ -32,7 +32,7 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate the database to the latest schema."""
-    from omd_gov.documents.registry import install_builtins
+    from omd_gov.documents.services import install_builtins
     from omd_gov.migrate import upgrade
 
     app = _app()

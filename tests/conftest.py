@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from omd_gov import create_app
 from omd_gov.db import db
+from omd_gov.documents.services import install_builtins
 from omd_gov.migrate import upgrade
 from tests.factories import ApiClient, Factory
 from tests.support import append_only_bypassed
@@ -88,6 +89,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     application = request.getfixturevalue("app")
     _truncate_all(application)
+    install_builtins(application)  # as `omd-gov init` does: requests never register them
     yield
     with application.app_context():
         db.session.remove()

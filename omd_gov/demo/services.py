@@ -18,7 +18,7 @@ from omd_gov.auth.models import User
 from omd_gov.cooperations import services as cooperations
 from omd_gov.db import transaction
 from omd_gov.demo.data import CANVAS, DEMO_USERS, ORGANIZATIONS, agreement_content, to_active
-from omd_gov.documents.services import generate_for
+from omd_gov.documents.generation import generate_for
 from omd_gov.organizations import services as organizations
 from omd_gov.organizations.models import Organization
 from omd_gov.users.services import create_user

@@ -29,18 +29,11 @@ from omd_gov.auth.models import User
 from omd_gov.db import db, end_read, transaction, utcnow
 from omd_gov.documents import generation, jobs, pdf, queries, registry
 from omd_gov.documents.context import build_context
-from omd_gov.documents.freezing import document_ready as document_ready
-from omd_gov.documents.freezing import freeze_for_signature as freeze_for_signature
-from omd_gov.documents.generation import generate_for as generate_for
 from omd_gov.documents.models import Document, GenerationJob, TemplateVersion
 from omd_gov.documents.storage import get_storage, sha256_hex, verify_file
 from omd_gov.errors import Conflict, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
-
-# TEMPORARY re-exports, for callers not yet moved: document_ready and
-# freeze_for_signature (the app factory: call omd_gov.documents.hooks.register()
-# instead) and generate_for (the demo: import it from documents.generation).
 
 
 def request_documents(

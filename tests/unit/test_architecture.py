@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "omd_gov"
-FEATURES_ON_AGREEMENTS = {"documents", "deadlines", "notifications", "signatures", "register", "web"}
+FEATURES_ON_AGREEMENTS = {
+    "documents",
+    "deadlines",
+    "notifications",
+    "signatures",
+    "register",
+    "web",
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -59,36 +66,26 @@ def _package(module: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return seen
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components of more than one node (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for nxt in graph.get(node, ()):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in list(graph):
-        if node not in index:
-            visit(node)
-    return found
+    """Each group of nodes that reach one another, i.e. every import cycle."""
+    reach = {node: _reachable(graph, node) for node in graph}
+    groups = {
+        frozenset(other for other in reach if node in reach[other] and other in reach[node])
+        for node in reach
+        if node in reach[node]
+    }
+    return sorted(sorted(group) for group in groups)
 
 
 @pytest.mark.parametrize("key", ["module", "package"])
