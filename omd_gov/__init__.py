@@ -62,17 +62,14 @@ def _register_hooks() -> None:
     """Features built on agreements join the lifecycle here, explicitly (not
     as an import side effect), so every process that builds the app has
     them and the lifecycle core imports none of them."""
-    from omd_gov.agreements import hooks as agreement_hooks
     from omd_gov.agreements.queries import holding_canvas
     from omd_gov.cooperations.hooks import hold_canvas_while
-    from omd_gov.deadlines.queries import agreement_deadlines
-    from omd_gov.deadlines.services import deadlines_follow_lifecycle
+    from omd_gov.deadlines import hooks as deadline_hooks
     from omd_gov.documents import hooks as document_hooks
 
     hold_canvas_while(holding_canvas)
     document_hooks.register()
-    agreement_hooks.after_transition(deadlines_follow_lifecycle)
-    agreement_hooks.extend_detail("deadlines", agreement_deadlines)
+    deadline_hooks.register()
 
 
 def _require_secret_key(app: APIFlask) -> None:

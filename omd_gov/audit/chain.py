@@ -171,9 +171,3 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
 def _refuse_mutation(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
     raise PermissionError(f"audit event {target.id} is append-only")
 
-
-def append_event(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
-    """Deprecated: use :func:`record`. Kept while the packages move over."""
-    fields["changes"] = fields.get("changes") or {}
-    fields["comment"] = fields.get("comment") or ""
-    return _append(session, actor, **fields)
