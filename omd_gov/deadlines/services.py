@@ -25,7 +25,6 @@ from omd_gov.auth.models import User
 from omd_gov.auth.tokens import hash_token
 from omd_gov.db import transaction
 from omd_gov.deadlines import reminders, rules
-from omd_gov.deadlines.hooks import deadlines_follow_lifecycle  # noqa: F401  TEMPORARY: for the app factory until it calls deadlines.hooks.register()
 from omd_gov.deadlines.ics import new_feed_token
 from omd_gov.deadlines.models import (
     DEADLINE_KINDS,
