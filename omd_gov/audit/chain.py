@@ -170,4 +170,3 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_mutation(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
     raise PermissionError(f"audit event {target.id} is append-only")
-
