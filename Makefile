@@ -22,7 +22,7 @@ setup: system-deps $(STAMP)
 run: setup
 	OMD_DEMO=1 bash scripts/run-embedded.sh
 
-# The suite on SQLite and on PostgreSQL, then every benchmark in smoke mode.
+# Every benchmark once in smoke mode, then the suite on SQLite and on PostgreSQL.
 test: setup
 	bash scripts/start-services.sh
 	bash scripts/test.sh
