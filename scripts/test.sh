@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: once on the embedded SQLite, once on the real
-# PostgreSQL, then every benchmark in smoke mode (bench/run.sh --smoke: tiny
-# sizes, so that a change that breaks a benchmark fails here). Required servers
+# Every benchmark once in smoke mode (bench/run.sh --smoke: tiny sizes, so a
+# change that breaks a benchmark fails here), then the whole suite once on the
+# embedded SQLite and once on the real PostgreSQL. Required servers
 # that are down fail the run; nothing is skipped. Arguments go to pytest.
 #   make test            all three steps
 #   make test-sqlite     OMD_TEST_STEPS=sqlite: the suite on SQLite only
