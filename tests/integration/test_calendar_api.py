@@ -86,7 +86,9 @@ def test_municipal_holidays_are_admin_edited_and_audited(world: World) -> None:
     assert _business(world, "from=2026-06-19&n=5").json["date"] == "2026-06-29"
     actions = (
         db.session.execute(
-            select(AuditEvent.action).where(AuditEvent.entity_type == "municipal_holiday")
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_type == "municipal_holiday")
+            .order_by(AuditEvent.seq)
         )
         .scalars()
         .all()

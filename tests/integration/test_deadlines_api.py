@@ -96,9 +96,9 @@ def test_activation_opens_publication_expiry_and_review(world: World, monday: An
     ]
     events = (
         db.session.execute(
-            select(AuditEvent).where(
-                AuditEvent.agreement_id == agreement["id"], AuditEvent.action == "deadlines"
-            )
+            select(AuditEvent)
+            .where(AuditEvent.agreement_id == agreement["id"], AuditEvent.action == "deadlines")
+            .order_by(AuditEvent.seq)
         )
         .scalars()
         .all()
