@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, TypeVarTuple
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Select, event
@@ -26,7 +26,7 @@ NAMING_CONVENTION = {
 }
 
 
-T = TypeVar("T")
+Ts = TypeVarTuple("Ts")  # a Select's columns (SQLAlchemy 2.1 types them variadically)
 R = TypeVar("R")
 
 
@@ -80,7 +80,7 @@ class PageRequest:
     page: int = 1
     per_page: int = 20
 
-    def apply(self, statement: Select[T]) -> Select[T]:
+    def apply(self, statement: Select[*Ts]) -> Select[*Ts]:
         return statement.offset((self.page - 1) * self.per_page).limit(self.per_page + 1)
 
     def split(self, rows: Sequence[R]) -> tuple[list[R], bool]:

@@ -122,8 +122,7 @@ def list_deadlines(
         statement = statement.where(Deadline.kind == flt.kind)
     if flt.agreement_id:
         statement = statement.where(Deadline.agreement_id == flt.agreement_id)
-    # Any: PageRequest.apply is typed for one-column statements only.
-    ordered: Any = statement.order_by(Deadline.due_on, Deadline.id)
+    ordered = statement.order_by(Deadline.due_on, Deadline.id)
     rows, has_next = page.split(session.execute(page.apply(ordered)).all())
     return [_row(d, ref, flt.today) for d, ref in rows], has_next
 
