@@ -26,6 +26,8 @@ BLUEPRINT_MODULES = (
     "omd_gov.notifications.api",
     "omd_gov.documents.api",
 )
+# Each feature's Celery tasks (a module may declare PERIODIC ones for beat).
+TASK_MODULES = ("omd_gov.deadlines.tasks", "omd_gov.notifications.tasks", "omd_gov.documents.tasks")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
@@ -54,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp, url_prefix="/api/v1")
     _register_hooks()
+    app.extensions["omd_task_modules"] = TASK_MODULES
     api_docs.install(app)
     return app
 

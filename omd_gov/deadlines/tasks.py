@@ -15,10 +15,13 @@ from omd_gov.db import db
 from omd_gov.deadlines import services
 from omd_gov.deadlines.scheduling import SEND_REMINDER_TASK
 from omd_gov.deadlines.sweep import sweep
-from omd_gov.tasking.celery_app import SWEEP_TASK
 from omd_gov.tasking.retrying import retry_after_database_error
 
 log = logging.getLogger(__name__)
+
+SWEEP_TASK = "omd.deadlines.sweep"
+# Beat's schedule: entry -> (task, the setting that holds its period in seconds).
+PERIODIC = {"deadlines-sweep": (SWEEP_TASK, "OMD_SWEEP_SECONDS")}
 
 
 @shared_task(name=SWEEP_TASK, ignore_result=True)

@@ -17,10 +17,11 @@ database. (The sweep itself, which runs outside any unit of work, uses
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -37,9 +38,6 @@ from sqlalchemy.orm import Session
 from omd_gov.db import call_after_commit
 
 log = logging.getLogger(__name__)
-
-TASK_MODULES = ["omd_gov.deadlines.tasks", "omd_gov.notifications.tasks", "omd_gov.documents.tasks"]
-SWEEP_TASK = "omd.deadlines.sweep"
 
 
 class _AtomicFilesystemChannel(filesystem.Channel):
@@ -108,10 +106,14 @@ def transport_options(config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return url, options
 
 
-def celery_config(config: Mapping[str, Any], instance_path: str) -> dict[str, Any]:
+def celery_config(
+    config: Mapping[str, Any], instance_path: str, task_modules: Sequence[str]
+) -> dict[str, Any]:
+    """Celery's settings. ``task_modules`` are the features' ``tasks.py``; a
+    module's ``PERIODIC`` (beat entry -> (task name, setting of its period in
+    seconds)) goes into beat's schedule."""
     url, options = transport_options(config)
     queue = config["OMD_CELERY_QUEUE"]
-    sweep = float(config["OMD_SWEEP_SECONDS"])
     embedded = url == "filesystem://"
     return {
         "broker_url": url,
@@ -135,17 +137,21 @@ def celery_config(config: Mapping[str, Any], instance_path: str) -> dict[str, An
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
         "enable_utc": True,
-        "include": TASK_MODULES,
+        "include": list(task_modules),
         "beat_schedule_filename": str(Path(instance_path) / "celerybeat-schedule"),
-        "beat_schedule": {
-            "deadlines-sweep": {
-                "task": SWEEP_TASK,
-                "schedule": sweep,
-                # Sweeps that waited longer than one period are pointless: drop them.
-                "options": {"expires": sweep},
-            }
-        },
+        "beat_schedule": beat_schedule(config, task_modules),
     }
+
+
+def beat_schedule(config: Mapping[str, Any], task_modules: Sequence[str]) -> dict[str, Any]:
+    schedule = {}
+    for module in task_modules:
+        periodic = getattr(importlib.import_module(module), "PERIODIC", {})
+        for entry, (task, setting) in periodic.items():
+            seconds = float(config[setting])
+            # A run that waited longer than one period is pointless: it expires.
+            schedule[entry] = {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+    return schedule
 
 
 def celery_app_for(app: Flask) -> Celery:
@@ -155,7 +161,8 @@ def celery_app_for(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
-    celery.conf.update(celery_config(app.config, app.instance_path))
+    task_modules = app.extensions["omd_task_modules"]
+    celery.conf.update(celery_config(app.config, app.instance_path, task_modules))
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

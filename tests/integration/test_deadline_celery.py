@@ -15,8 +15,10 @@ import redis
 from celery import Celery
 from kombu import Connection, Queue
 
+from omd_gov import TASK_MODULES
 from omd_gov.config import load_config
-from omd_gov.tasking.celery_app import SWEEP_TASK, AtomicFilesystemTransport, celery_config
+from omd_gov.deadlines.tasks import SWEEP_TASK
+from omd_gov.tasking.celery_app import AtomicFilesystemTransport, celery_config
 from tests.reminders_support import REDIS_URL, require_broker
 
 
@@ -26,7 +28,7 @@ def _config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
 
 def _celery(config: dict[str, Any], tmp_path: Path) -> Celery:
     celery = Celery("omd-test", set_as_current=False)
-    celery.conf.update(celery_config(config, str(tmp_path)))
+    celery.conf.update(celery_config(config, str(tmp_path), TASK_MODULES))
     return celery
 
 
@@ -67,13 +69,15 @@ def test_redis_keys_carry_the_prefix_and_retries_must_fit_the_visibility_timeout
             client.delete(*mine)
     too_long = config | {"OMD_RETRY_BACKOFF_MAX_SECONDS": 50000.0}
     with pytest.raises(ValueError, match="VISIBILITY_TIMEOUT"):
-        celery_config(too_long, str(tmp_path))
+        celery_config(too_long, str(tmp_path), TASK_MODULES)
 
 
 def test_filesystem_transport_delivers_each_message_once_to_racing_consumers(
     tmp_path: Path,
 ) -> None:
-    options = celery_config(_config(tmp_path), str(tmp_path))["broker_transport_options"]
+    options = celery_config(_config(tmp_path), str(tmp_path), TASK_MODULES)[
+        "broker_transport_options"
+    ]
     queue = Queue("race", routing_key="race")
     with (
         Connection(

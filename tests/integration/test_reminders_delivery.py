@@ -16,9 +16,9 @@ from omd_gov.db import db, transaction
 from omd_gov.deadlines.models import Reminder
 from omd_gov.deadlines.scheduling import SEND_REMINDER_TASK
 from omd_gov.deadlines.sweep import sweep
+from omd_gov.deadlines.tasks import SWEEP_TASK
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification
 from omd_gov.notifications.outbox import DELIVER_TASK
-from omd_gov.tasking.celery_app import SWEEP_TASK
 from tests.factories import Factory
 from tests.integration.conftest import World
 from tests.reminders_support import (
