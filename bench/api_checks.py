@@ -22,7 +22,7 @@ from omd_gov.agreements.queries import AgreementFilter, list_visible
 from omd_gov.audit.chain import verify_chain
 from omd_gov.auth.models import User
 from omd_gov.auth.tokens import hash_token
-from omd_gov.db import db
+from omd_gov.db import PageRequest, db
 
 
 @contextmanager
@@ -55,7 +55,7 @@ def explain_list(app: Flask, token: str, page: int, state: str | None = "active"
         user = _user(token)
         role = user.role
         with captured(db.engine) as statements:
-            list_visible(db.session, user, AgreementFilter(state=state, page=page))
+            list_visible(db.session, user, AgreementFilter(state=state), PageRequest(page))
         main = statements[0]
         # The driver-level SQL and parameters, exactly as the app sent them.
         plan = (

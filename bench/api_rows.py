@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from bench.api_history import Party, Step, history
+from omd_gov.agreements.lifecycle import SIGNED_STATES
 from omd_gov.audit.chain import event_hash
 from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.actors import Actor
@@ -33,7 +34,6 @@ STATE_WEIGHTS = {
     "superseded": 3,
     "withdrawn": 5,
 }
-SIGNED_STATES = ("active", "expired", "terminated", "superseded")
 CLOSED_REASONS = {
     "expired": "The end date has passed.",
     "terminated": "Pilot ended early.",

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from omd_gov import create_app
+from omd_gov.agreements.lifecycle import State
 from omd_gov.agreements.models import Agreement
 from omd_gov.auth.models import User
 from omd_gov.cooperations.models import Cooperation
@@ -100,6 +101,7 @@ def reference_rows(app: Flask, agreements: int, users: int = 1) -> None:
                 title=f"Agreement {n}",
                 purpose="bench",
                 sharing_model="B2G",
+                state=State.DRAFT,
                 cooperation_id=cooperation.id,
                 owner_id=people[0].id,
             )

@@ -110,10 +110,12 @@ def demo() -> None:
     """Load the demo data (idempotent). Needs OMD_DEMO=1: demo tokens are public."""
     from omd_gov.demo.data import DEMO_USERS
     from omd_gov.demo.services import load_demo
+    from omd_gov.documents.services import install_builtins
 
     app = _app()
     if not app.config["OMD_DEMO"]:
         raise click.ClickException("refusing to load demo data unless OMD_DEMO=1")
+    install_builtins(app)  # the demo generates documents, even if `init` never ran
     with app.app_context():
         try:
             created = load_demo(db.session)

@@ -109,12 +109,6 @@ def use_builtins(app: Any, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.fixture
-def builtin_templates(app: Any) -> None:
-    """The real built-in templates, registered as ``omd-gov init`` does."""
-    install_builtins(app)
-
-
-@pytest.fixture
 def small_templates(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Use the small templates above as the built-ins for this test."""
     folder = write_templates(tmp_path / "templates")

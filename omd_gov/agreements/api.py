@@ -22,7 +22,7 @@ from omd_gov.agreements.schemas import (
 from omd_gov.agreements.transitions import allowed_triggers
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
-from omd_gov.db import db
+from omd_gov.db import PageRequest, db
 from omd_gov.preconditions import etag, if_match
 
 bp = APIBlueprint("agreements", __name__, tag="Agreements")
@@ -40,9 +40,9 @@ def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str
 @bp.input(AgreementQuery, location="query", arg_name="query")
 @bp.output(AgreementPage)
 def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
-    flt = AgreementFilter(**query)
-    items, has_next = list_visible(db.session, current_user(), flt)
-    return {"items": items, "page": flt.page, "per_page": flt.per_page, "has_next": has_next}
+    page = PageRequest(query.pop("page"), query.pop("per_page"))
+    items, has_next = list_visible(db.session, current_user(), AgreementFilter(**query), page)
+    return {"items": items, "page": page.page, "per_page": page.per_page, "has_next": has_next}
 
 
 @bp.post("/agreements")

@@ -32,7 +32,7 @@ class TransitionStep:
     agreement: Agreement
     trigger: Trigger
     from_state: State
-    to_state: State  # before the machine fires: the state it will leave (== from_state)
+    to_state: State | None  # None in the before phase: the machine has not fired yet
     actor: Actor
     comment: str
 

@@ -1,8 +1,8 @@
 """The agreement lifecycle: its vocabulary, and one module-level ``transitions``
 machine.
 
-The machine has no models attached (``model=None``). Services fire an event
-on a loaded row with :func:`fire`, so thousands of rows never get registered
+The machine has no models attached (``model=None``). ``transitions.py`` fires
+an event on a loaded row with :func:`fire`, so thousands of rows never get registered
 on the machine. Concurrency control is the database's job (the row's
 ``version_id_col``), not the machine's. Every list of states lives here.
 """
@@ -46,12 +46,15 @@ class Trigger(enum.StrEnum):
 
 S, T = State, Trigger
 BEFORE_ACTIVE = (S.DRAFT, S.LEGAL_REVIEW, S.CHANGES_REQUESTED, S.APPROVED, S.SIGNING)
-FINAL_STATES = (S.EXPIRED, S.TERMINATED, S.SUPERSEDED, S.WITHDRAWN)
 EDITABLE_STATES = (S.DRAFT, S.CHANGES_REQUESTED)
+# Every party signed: in force, or ended after it was.
+SIGNED_STATES = (S.ACTIVE, S.EXPIRED, S.TERMINATED, S.SUPERSEDED)
 # Between submission and signature the documents quote the cooperation's
 # canvas as legal reviewed it, so the canvas must hold still.
 CANVAS_FROZEN_STATES = (S.LEGAL_REVIEW, S.APPROVED, S.SIGNING)
-# Triggers fired only by the service itself (the expiry sweep, an amendment
+# What an amendment or a renewal may be derived from.
+DERIVABLE_FROM = {"amendment": (S.ACTIVE,), "renewal": (S.ACTIVE, S.EXPIRED)}
+# Triggers fired only by the system (the expiry sweep, an amendment
 # activating), never through the API.
 SYSTEM_TRIGGERS = frozenset({T.EXPIRE, T.SUPERSEDE})
 

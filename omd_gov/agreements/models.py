@@ -34,7 +34,7 @@ class Agreement(Base):
     title: Mapped[str] = mapped_column(String(300))
     purpose: Mapped[str] = mapped_column(Text)
     sharing_model: Mapped[str] = mapped_column(String(3))
-    state: Mapped[str] = mapped_column(String(30), default="draft")
+    state: Mapped[str] = mapped_column(String(30))  # a lifecycle.State
     # The row's optimistic-lock counter (the ETag): every write bumps it.
     version: Mapped[int] = mapped_column(default=1)
     # The content's version: only edits bump it. Documents and signatures

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from omd_gov.agreements.lifecycle import CANVAS_FROZEN_STATES
@@ -18,11 +18,15 @@ from omd_gov.errors import Forbidden, NotFound
 T = TypeVar("T")
 
 
-def party_of(organization_id: int | None) -> ColumnElement[bool]:
-    """SQL: the organisation is a party of the ``Agreement`` in the statement.
-    The one place that says so; partner visibility everywhere builds on it."""
+def party_of(
+    organization_id: int | None, agreement_id: SQLColumnExpression[int] | None = None
+) -> ColumnElement[bool]:
+    """SQL: the organisation is a party of the agreement ``agreement_id`` (by
+    default the ``Agreement`` the statement selects). The one place that says
+    so; partner visibility of agreements and their deadlines builds on it."""
+    of_agreement = Agreement.id if agreement_id is None else agreement_id
     return exists().where(
-        Party.agreement_id == Agreement.id, Party.organization_id == organization_id
+        Party.agreement_id == of_agreement, Party.organization_id == organization_id
     )
 
 
@@ -57,7 +61,7 @@ def get_visible(
 
 
 @dataclass(frozen=True)
-class AgreementFilter(PageRequest):
+class AgreementFilter:
     state: str | None = None
     organization_id: int | None = None
     cooperation_id: int | None = None
@@ -65,7 +69,7 @@ class AgreementFilter(PageRequest):
 
 
 def list_visible(
-    session: Session, user: User, flt: AgreementFilter
+    session: Session, user: User, flt: AgreementFilter, page: PageRequest
 ) -> tuple[list[Agreement], bool]:
     """One page of agreements, newest first, and whether a next page exists."""
     statement = visible(select(Agreement), user)
@@ -86,7 +90,7 @@ def list_visible(
         )
     # Deferred join: OFFSET walks a narrow index (e.g. (state, id)) without
     # reading table rows; only the page's own rows are fetched.
-    page_ids = flt.apply(
+    page_ids = page.apply(
         statement.with_only_columns(Agreement.id).order_by(Agreement.id.desc())
     ).subquery()
     statement = (
@@ -95,7 +99,7 @@ def list_visible(
         .order_by(Agreement.id.desc())
         .options(selectinload(Agreement.parties).joinedload(Party.organization))
     )
-    return flt.split(session.execute(statement).scalars().all())
+    return page.split(session.execute(statement).scalars().all())
 
 
 def events_of(session: Session, user: User, agreement_id: int) -> list[AuditEvent]:

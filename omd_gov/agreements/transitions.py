@@ -105,7 +105,7 @@ def _apply(
 ) -> Agreement:
     state = State(agreement.state)
     changes = hooks.run_before(
-        session, TransitionStep(agreement, trigger, state, state, actor, comment)
+        session, TransitionStep(agreement, trigger, state, None, actor, comment)
     )
     changes |= RULES[trigger].effect(agreement, actor, comment)
     from_state, to_state = lifecycle.fire(agreement, trigger)
@@ -146,13 +146,10 @@ def _activate(session: Session, agreement: Agreement) -> dict[str, object]:
     return {"activated_at": agreement.activated_at.isoformat()}
 
 
-DERIVABLE_FROM = {"amendment": (State.ACTIVE,), "renewal": (State.ACTIVE, State.EXPIRED)}
-
-
 def derive(session: Session, actor: Actor, source: Agreement, kind: str, prefix: str) -> Agreement:
     """Create a linked new draft: an amendment (of an active agreement) or a
     renewal (of an active or expired one). Content is copied for editing."""
-    allowed = DERIVABLE_FROM[kind]
+    allowed = lifecycle.DERIVABLE_FROM[kind]
     if source.state not in allowed:
         raise Conflict(
             f"a {kind} needs an agreement that is {' or '.join(allowed)}", state=source.state

@@ -20,8 +20,6 @@ from omd_gov.errors import Conflict, Unprocessable
 from omd_gov.organizations.queries import existing
 from omd_gov.preconditions import require_version
 
-ORGANIZATIONS = "organization_ids"
-
 
 def _audit(
     session: Session,

@@ -42,9 +42,8 @@ def assigned_to(user: User) -> ColumnElement[bool]:
 
 def readable_by(user: User) -> ColumnElement[bool]:
     """What a partner's user may read: deadlines assigned to them, on
-    agreements they can see (a party removed later hides them again). The
-    statement must join the deadline's ``Agreement``."""
-    return and_(assigned_to(user), party_of(user.organization_id))
+    agreements they can see (a party removed later hides them again)."""
+    return and_(assigned_to(user), party_of(user.organization_id, Deadline.agreement_id))
 
 
 SelectT = TypeVar("SelectT", bound=Select)

@@ -48,7 +48,8 @@ def may_be_assigned(session: Session, deadline: Deadline, user: User | None) -> 
     return user.role == Role.SIGNATORY and (
         session.execute(
             select(Agreement.id).where(
-                Agreement.id == deadline.agreement_id, party_of(user.organization_id)
+                Agreement.id == deadline.agreement_id,
+                party_of(user.organization_id, Agreement.id),
             )
         ).first()
         is not None

@@ -13,11 +13,10 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
+from omd_gov.agreements.guards import DOCUMENT_READY
 from omd_gov.agreements.hooks import TransitionStep, before, provide_fact
 from omd_gov.agreements.lifecycle import Trigger
 from omd_gov.documents.freezing import document_ready, freeze_for_signature
-
-DOCUMENT_READY = "document_ready"
 
 
 def register() -> None:

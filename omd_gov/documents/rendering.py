@@ -93,7 +93,7 @@ _render_env: _CompileOnce | None = None
 
 def render_in_process(template: bytes, context: Mapping[str, Any]) -> bytes:
     """The render itself, in the current process: runs in the render processes.
-    Services call :func:`render_docx`, which sends it there."""
+    ``generation`` calls :func:`render_docx`, which sends it there."""
     global _render_env
     if _render_env is None:
         _render_env = _CompileOnce()

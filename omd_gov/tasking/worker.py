@@ -4,7 +4,8 @@ subprocesses, the reminder benchmark and ``make run`` all start it from here.
     python -m omd_gov.tasking.worker --name NAME [--queue Q] [--pool prefork] ...
 
 runs ``celery -A celery_worker worker`` with those options in place of this
-process (same pid), from the directory that holds ``celery_worker.py``.
+process (same pid). Start it from the directory that holds ``celery_worker.py``
+(the repository: the project is installed in editable mode).
 """
 
 from __future__ import annotations

@@ -93,6 +93,6 @@ def _by_email(session: Session, email: str) -> User:
     return user
 
 
-def _audit(session: Session, actor: Actor, user: User, action: str, **changes: Any) -> None:
+def _audit(session: Session, actor: Actor, subject: User, action: str, **changes: Any) -> None:
     diff = {key: {"from": old, "to": new} for key, (old, new) in changes.items()}
-    record(session, actor, user, action, changes=diff)
+    record(session, actor, subject, action, changes=diff)

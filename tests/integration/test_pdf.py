@@ -18,11 +18,10 @@ from omd_gov.db import db
 from omd_gov.documents.api import PDF_FAILED_FOR_PARTNERS
 from omd_gov.documents.models import Document
 from omd_gov.documents.pdf import convert_docx_to_pdf
-from tests.documents_support import builtin_templates, docx_bytes  # noqa: F401
+from tests.documents_support import docx_bytes
 from tests.integration.conftest import World
 from tests.reminders_support import on_broker, worker_thread
 
-pytestmark = pytest.mark.usefixtures("builtin_templates")
 PROBLEM = "application/problem+json"
 
 

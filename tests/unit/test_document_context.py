@@ -163,7 +163,8 @@ def test_the_sample_context_is_complete_in_every_language(language: str) -> None
     lists += [sample["data_assets"], sample["annexes"], sample["cooperation"]["mims"]]
     lists += [sample["gdpr"]["special_categories"], sample["gdpr"]["recipients"]]
     assert all(lists)
-    assert sample_context(language) == sample_context(language)  # deterministic
+    sample["parties"].clear()  # a caller that changes its copy leaves the next one whole
+    assert sample_context(language)["parties"]
 
 
 def test_the_spec_documents_every_variable_with_an_example() -> None:
@@ -180,7 +181,6 @@ def test_the_spec_documents_every_variable_with_an_example() -> None:
     assert walk(context_spec()) == []
     assert {var.name for var in context_spec()} == CONTEXT_VARIABLES
     assert len(CONTEXT_VARIABLES) == len(context_spec())
-    assert {var.name: var.example for var in context_spec()} == sample_context("en")
 
 
 def test_the_documentation_matches_the_spec() -> None:
