@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from bench.api_history import Party, Step, history
 from omd_gov.agreements.lifecycle import SIGNED_STATES
-from omd_gov.audit.chain import event_hash
+from omd_gov.audit.encoding import event_hash
 from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.actors import Actor
 

@@ -27,7 +27,12 @@ BLUEPRINT_MODULES = (
     "omd_gov.documents.api",
 )
 # Each feature's Celery tasks (a module may declare PERIODIC ones for beat).
-TASK_MODULES = ("omd_gov.deadlines.tasks", "omd_gov.notifications.tasks", "omd_gov.documents.tasks")
+TASK_MODULES = (
+    "omd_gov.deadlines.tasks",
+    "omd_gov.notifications.tasks",
+    "omd_gov.documents.tasks",
+    "omd_gov.audit.tasks",
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
@@ -54,7 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     sqlite_tuning.install(app)
     register_error_handlers(app)
     for module_name in BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(module_name).bp, url_prefix="/api/v1")
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp, url_prefix="/api/v1")
+        if hasattr(module, "public_bp"):  # pages anyone may read (no /api/v1 prefix)
+            app.register_blueprint(module.public_bp)
     _register_hooks()
     app.extensions["omd_task_modules"] = TASK_MODULES
     api_docs.install(app)

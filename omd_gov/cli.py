@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from flask import Flask
 
 from omd_gov import create_app
-from omd_gov.audit.chain import verify_chain
 from omd_gov.auth.actors import Actor
 from omd_gov.db import db
 from omd_gov.errors import ServiceError
@@ -32,12 +32,15 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate the database to the latest schema."""
+    from omd_gov.audit.services import catch_up_tree
     from omd_gov.documents.services import install_builtins
     from omd_gov.migrate import upgrade
 
     app = _app()
     upgrade(app)
     install_builtins(app)
+    with app.app_context():
+        catch_up_tree(db.session)  # events written before the audit tree existed
     click.echo(f"database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
 
 
@@ -145,10 +148,77 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain over all events; exit 1 at the first broken link."""
+@click.option("--full", is_flag=True, help="walk every event, not only those since the last check")
+def audit_verify(full: bool) -> None:
+    """Verify the log against its signed checkpoints; exit 1 at the first break.
+
+    By default from the last checkpoint a successful run verified to the head
+    (O(new events + log n)); --full walks everything."""
+    from omd_gov.audit import services as audit_services
+
     app = _app()
     with app.app_context():
-        report: dict[str, Any] = verify_chain(db.session).as_dict()
+        audit_services.catch_up_tree(db.session)
+        run = (audit_services.verify_fully if full else audit_services.verify_incrementally)(
+            db.session, app.config
+        )
+        report: dict[str, Any] = dict(run.report)
     click.echo(json.dumps(report, indent=2))
     sys.exit(0 if report["ok"] else 1)
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign and publish a checkpoint of the log now; print its note."""
+    from omd_gov.audit import services as audit_services
+
+    app = _app()
+    with app.app_context():
+        try:
+            checkpoint = audit_services.publish_checkpoint(db.session, app.config)
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from error
+        click.echo(checkpoint.note, nl=False)
+
+
+@audit.command("keygen")
+@click.option("--if-missing", is_flag=True, help="do nothing when the key file exists")
+def audit_keygen(if_missing: bool) -> None:
+    """Create the checkpoint signing key at OMD_AUDIT_SIGNING_KEY; print its verifier key."""
+    from omd_gov.audit.checkpoints import office_key
+    from omd_gov.audit.signing import generate_private_key
+
+    app = _app()
+    path = Path(app.config["OMD_AUDIT_SIGNING_KEY"])
+    if path.exists() and not if_missing:
+        raise click.ClickException(f"{path} exists; refusing to replace a signing key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate_private_key(path)
+    click.echo(office_key(app.config).vkey)
+
+
+@audit.command("check-proof")
+@click.option("--checkpoint", "note_file", type=click.File(encoding="utf-8"), required=True)
+@click.option("--vkey", required=True, help="the office's verifier key (GET /audit/key)")
+@click.option(
+    "--proof",
+    "proof_file",
+    type=click.File(encoding="utf-8"),
+    required=True,
+    help="an event's inclusion proof, as GET /api/v1/audit/events/{seq}/proof answers",
+)
+def audit_check_proof(note_file: Any, vkey: str, proof_file: Any) -> None:
+    """Check that an event is in a signed checkpoint, without any database."""
+    from omd_gov.audit.verifier import check_event_proof
+
+    proof = json.load(proof_file)
+    ok, reason = check_event_proof(
+        note_file.read(),
+        vkey.strip(),
+        proof["leaf"].encode(),
+        int(proof["index"]),
+        [bytes.fromhex(h) for h in proof["proof"]],
+    )
+    click.echo(("valid: " if ok else "INVALID: ") + reason)
+    sys.exit(0 if ok else 1)

@@ -56,6 +56,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OMD_BROKER_VISIBILITY_TIMEOUT": int(_env("OMD_BROKER_VISIBILITY_TIMEOUT", "43200")),
         "OMD_BROKER_POLL_SECONDS": float(_env("OMD_BROKER_POLL_SECONDS", "0.25")),
         "OMD_BROKER_KEY_PREFIX": _env("OMD_BROKER_KEY_PREFIX", ""),
+        # The audit log's signed checkpoints (docs/AUDIT.md)
+        "OMD_AUDIT_SIGNING_KEY": _env(
+            "OMD_AUDIT_SIGNING_KEY", str(instance / "audit-signing-key.pem")
+        ),
+        "OMD_AUDIT_ORIGIN": _env("OMD_AUDIT_ORIGIN", ""),  # empty: <public host>/audit
+        "OMD_CHECKPOINT_SECONDS": float(_env("OMD_CHECKPOINT_SECONDS", "3600")),
         "MAX_CONTENT_LENGTH": int(_env("OMD_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         # APIFlask / OpenAPI
         "OPENAPI_VERSION": "3.1.0",

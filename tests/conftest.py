@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from omd_gov import create_app
+from omd_gov.audit.signing import generate_private_key
 from omd_gov.db import db
 from omd_gov.documents.services import install_builtins
 from omd_gov.migrate import upgrade
@@ -51,6 +52,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+def _audit_key(instance: Any) -> Any:
+    path = instance / "audit-signing-key.pem"
+    generate_private_key(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     instance = tmp_path_factory.mktemp("instance")
@@ -61,6 +68,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SECRET_KEY": "test-secret",
             "OMD_STORAGE_DIR": str(instance / "storage"),
             "OMD_BROKER_URL": f"filesystem://{instance / 'broker'}",
+            "OMD_AUDIT_SIGNING_KEY": str(_audit_key(instance)),
         }
     )
     upgrade(application)  # the tests run on the migrated schema, not create_all

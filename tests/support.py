@@ -10,9 +10,10 @@ from sqlalchemy import Connection, text
 
 @contextmanager
 def append_only_bypassed(connection: Connection) -> Iterator[Connection]:
-    """Switch off the database's append-only guard on audit_events inside the
-    connection's current transaction, as an attacker with database access
-    could (PostgreSQL: replica mode; SQLite: drop the triggers and restore them)."""
+    """Switch off the database's append-only guards (audit events, tree nodes,
+    checkpoints) inside the connection's current transaction, as an attacker
+    with database access could (PostgreSQL: replica mode; SQLite: drop the
+    triggers and restore them)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SET LOCAL session_replication_role = replica"))
         yield connection
@@ -20,7 +21,8 @@ def append_only_bypassed(connection: Connection) -> Iterator[Connection]:
     triggers = connection.execute(
         text(
             "SELECT name, sql FROM sqlite_master"
-            " WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+            " WHERE type = 'trigger'"
+            " AND tbl_name IN ('audit_events', 'audit_tree_nodes', 'audit_checkpoints')"
         )
     ).all()
     for name, _sql in triggers:

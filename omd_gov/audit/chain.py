@@ -7,51 +7,25 @@ changing, removing or reordering any event breaks every later link.
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from types import EllipsisType
 from typing import Any, Protocol
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from omd_gov.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
-from omd_gov.auth.actors import Actor
-from omd_gov.db import as_utc, utcnow
-
-HASHED_FIELDS = (
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "acting_role",
-    "source",
-    "entity_type",
-    "entity_id",
-    "agreement_id",
-    "action",
-    "from_state",
-    "to_state",
-    "changes",
-    "comment",
-    "prev_hash",
+from omd_gov.audit import tree
+from omd_gov.audit.encoding import event_hash, leaf_of
+from omd_gov.audit.models import (
+    GENESIS_HASH,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditTreeNode,
 )
-
-
-def canonical_json(value: Any) -> str:
-    """The one canonical serialisation used for hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _iso_utc(moment: datetime) -> str:
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def event_hash(audit_event: AuditEvent) -> str:
-    content = {name: getattr(audit_event, name) for name in HASHED_FIELDS}
-    content["occurred_at"] = _iso_utc(audit_event.occurred_at)
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+from omd_gov.auth.actors import Actor
+from omd_gov.db import utcnow
 
 
 class Audited(Protocol):
@@ -123,9 +97,11 @@ def _append(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
         prev_hash=head.hash,
         **fields,
     )
-    audit_event.hash = event_hash(audit_event)
+    leaf = leaf_of(audit_event)
+    audit_event.hash = hashlib.sha256(leaf).hexdigest()
     head.seq, head.hash = audit_event.seq, audit_event.hash
     session.add(audit_event)
+    tree.append_leaf(session, head, leaf)
     return audit_event
 
 
@@ -141,20 +117,27 @@ class ChainReport:
         return {key: value for key, value in self.__dict__.items()}
 
 
-def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
-    """Walk the chain in seq order, streaming rows, and report the first break."""
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+def verify_chain(
+    session: Session,
+    after: tuple[int, str] = (0, GENESIS_HASH),
+    each: Callable[[AuditEvent], str | None] | None = None,
+    batch: int = 1000,
+) -> ChainReport:
+    """Walk the chain in seq order after event ``after`` (its seq and trusted
+    hash), streaming rows, and report the first break. ``each`` may check more
+    of every event (e.g. its Merkle leaf) and return a problem."""
+    (last_seq, expected_prev), checked = after, 0
+    expected_seq = last_seq + 1
     rows = session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+        select(AuditEvent)
+        .where(AuditEvent.seq > last_seq)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch)
     ).scalars()
     for row in rows:
-        problem = None
-        if row.seq != expected_seq:
-            problem = f"expected event #{expected_seq}, found #{row.seq} (an event is missing)"
-        elif row.prev_hash != expected_prev:
-            problem = "prev_hash does not match the previous event's hash"
-        elif event_hash(row) != row.hash:
-            problem = "content does not match its hash (the event was altered)"
+        problem = _link_problem(row, expected_seq, expected_prev)
+        if problem is None and each is not None:
+            problem = each(row)
         if problem:
             return ChainReport(False, checked, row.seq, row.id, problem)
         expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
@@ -166,7 +149,21 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
     return ChainReport(True, checked)
 
 
+def _link_problem(row: AuditEvent, expected_seq: int, expected_prev: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"expected event #{expected_seq}, found #{row.seq} (an event is missing)"
+    if row.prev_hash != expected_prev:
+        return "prev_hash does not match the previous event's hash"
+    if event_hash(row) != row.hash:
+        return "content does not match its hash (the event was altered)"
+    return None
+
+
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_mutation(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
-    raise PermissionError(f"audit event {target.id} is append-only")
+@event.listens_for(AuditTreeNode, "before_update")
+@event.listens_for(AuditTreeNode, "before_delete")
+@event.listens_for(AuditCheckpoint, "before_update")
+@event.listens_for(AuditCheckpoint, "before_delete")
+def _refuse_mutation(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise PermissionError(f"{target.__tablename__} is append-only")

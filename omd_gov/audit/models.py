@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omd_gov.db import Base
@@ -50,3 +50,55 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+    # The Merkle tree's right edge (merkle.CompactRange.to_json()): appending
+    # a leaf needs no read of the stored nodes.
+    tree: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditTreeNode(Base):
+    """The hash of one complete subtree of the Merkle tree over the events
+    (RFC 6962): ``2**level`` leaves from leaf ``index * 2**level``. Level 0
+    holds the leaf hashes. Any tree size's root and proofs are a few of
+    these; rows are written once, when the subtree completes."""
+
+    __tablename__ = "audit_tree_nodes"
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the tree's size and root (C2SP signed note).
+    Every checkpoint is kept; the newest is public at ``/audit/checkpoint``."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    key_id: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def root_hex(self) -> str:
+        return self.root_hash.hex()
+
+
+class AuditVerification(Base):
+    """One run of ``audit verify``: incremental (from the last checkpoint a
+    successful run verified) or full (every event, in the worker)."""
+
+    __tablename__ = "audit_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10))  # queued, running, done
+    ok: Mapped[bool | None]
+    from_size: Mapped[int] = mapped_column(default=0)
+    to_size: Mapped[int | None]
+    checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("audit_checkpoints.id"))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -40,7 +40,7 @@ def test_beat_publishes_a_registered_sweep_that_expires_after_one_period(
     than one sweep period."""
     celery = _celery(_config(tmp_path, OMD_SWEEP_SECONDS=120.0), tmp_path)
     celery.loader.import_default_modules()  # what a worker does: the tasks register
-    (entry,) = celery.conf.beat_schedule.values()
+    entry = celery.conf.beat_schedule["deadlines-sweep"]
     assert entry["task"] == SWEEP_TASK and SWEEP_TASK in celery.tasks
     before = datetime.now(UTC)
     celery.send_task(entry["task"], **entry["options"])
