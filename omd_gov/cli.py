@@ -111,6 +111,7 @@ def _user_command(command: Callable[..., T], **kwargs: Any) -> T:
 @main.command()
 def demo() -> None:
     """Load the demo data (idempotent). Needs OMD_DEMO=1: demo tokens are public."""
+    from omd_gov.audit.services import publish_checkpoint
     from omd_gov.demo.data import DEMO_USERS
     from omd_gov.demo.services import load_demo
     from omd_gov.documents.services import install_builtins
@@ -119,15 +120,29 @@ def demo() -> None:
     if not app.config["OMD_DEMO"]:
         raise click.ClickException("refusing to load demo data unless OMD_DEMO=1")
     install_builtins(app)  # the demo generates documents, even if `init` never ran
+    _ensure_signing_key(app)
     with app.app_context():
         try:
             created = load_demo(db.session)
+            checkpoint = publish_checkpoint(db.session, app.config)
         except ServiceError as error:
             raise click.ClickException(f"demo data could not be loaded: {error.detail}") from error
     click.echo("demo data loaded" if created else "demo data already present")
+    click.echo(f"audit checkpoint published: {checkpoint.size} events (GET /audit/checkpoint)")
     click.echo("DEMO CREDENTIALS (public, for demo mode only; disabled when OMD_DEMO is not 1):")
     for email, _name, role, _org, token in DEMO_USERS:
         click.echo(f"  {role:<22} {email:<32} Bearer {token}")
+
+
+def _ensure_signing_key(app: Flask) -> None:
+    """Create the checkpoint key at OMD_AUDIT_SIGNING_KEY unless it exists
+    (the demo's lives under instance/)."""
+    from omd_gov.audit.signing import generate_private_key
+
+    path = Path(app.config["OMD_AUDIT_SIGNING_KEY"])
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate_private_key(path)
 
 
 @main.command()
@@ -186,15 +201,12 @@ def audit_checkpoint() -> None:
 def audit_keygen(if_missing: bool) -> None:
     """Create the checkpoint signing key at OMD_AUDIT_SIGNING_KEY; print its verifier key."""
     from omd_gov.audit.checkpoints import office_key
-    from omd_gov.audit.signing import generate_private_key
 
     app = _app()
     path = Path(app.config["OMD_AUDIT_SIGNING_KEY"])
     if path.exists() and not if_missing:
         raise click.ClickException(f"{path} exists; refusing to replace a signing key")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        generate_private_key(path)
+    _ensure_signing_key(app)
     click.echo(office_key(app.config).vkey)
 
 
