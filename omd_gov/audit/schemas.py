@@ -30,7 +30,7 @@ class InclusionOut(Schema):
 
 
 class ConsistencyOut(Schema):
-    from_ = Integer(data_key="from")
+    from_ = Integer(data_key="from", attribute="from")  # queries.consistency's key
     to = Integer()
     from_root = String()
     to_root = String()
