@@ -55,7 +55,7 @@ def get_verification(run_id: int) -> Any:
 
 @bp.post("/audit/checkpoints")
 @bp.auth_required(auth)
-@roles_required(Role.AUDITOR)
+@roles_required(Role.AUDITOR, Role.TRANSPARENCY_OFFICER)
 @bp.output(CheckpointOut, status_code=201)
 def publish_checkpoint() -> Any:
     return services.publish_checkpoint(db.session, current_app.config)

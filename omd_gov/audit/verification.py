@@ -83,9 +83,10 @@ def verify(session: Session, vkey: str | None, anchor: AuditCheckpoint | None) -
 
 
 def _open(checkpoint: AuditCheckpoint, vkey: str | None) -> bytes:
-    """The checkpoint's root, once its signature (when a key is known) holds."""
+    """The checkpoint's root, once its signature holds (fail closed: a
+    checkpoint whose signature cannot be checked proves nothing)."""
     if vkey is None:
-        return checkpoint.root_hash
+        raise Broken(f"checkpoint {checkpoint.id}: no verifier key to check its signature")
     try:
         opened = open_checkpoint(checkpoint.note, vkey)
     except InvalidCheckpoint as error:
