@@ -174,10 +174,11 @@ def audit_verify(full: bool) -> None:
     app = _app()
     with app.app_context():
         audit_services.catch_up_tree(db.session)
-        run = (audit_services.verify_fully if full else audit_services.verify_incrementally)(
-            db.session, app.config
-        )
-        report: dict[str, Any] = dict(run.report)
+        verify = audit_services.verify_fully if full else audit_services.verify_incrementally
+        try:
+            report: dict[str, Any] = dict(verify(db.session, app.config).report)
+        except ServiceError as error:
+            raise click.ClickException(error.detail) from error
     click.echo(json.dumps(report, indent=2))
     sys.exit(0 if report["ok"] else 1)
 

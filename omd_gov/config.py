@@ -61,6 +61,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             "OMD_AUDIT_SIGNING_KEY", str(instance / "audit-signing-key.pem")
         ),
         "OMD_AUDIT_ORIGIN": _env("OMD_AUDIT_ORIGIN", ""),  # empty: <public host>/audit
+        "OMD_AUDIT_VERIFIER_KEYS": _env("OMD_AUDIT_VERIFIER_KEYS", ""),  # empty: the signer's
+        "OMD_FULL_VERIFY_SECONDS": float(_env("OMD_FULL_VERIFY_SECONDS", str(7 * 86400))),
         "OMD_CHECKPOINT_SECONDS": float(_env("OMD_CHECKPOINT_SECONDS", "3600")),
         "MAX_CONTENT_LENGTH": int(_env("OMD_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         # APIFlask / OpenAPI

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from omd_gov import create_app
+from omd_gov.audit.checkpoints import signer_note_path
 from omd_gov.audit.signing import generate_private_key
 from omd_gov.db import db
 from omd_gov.documents.services import install_builtins
@@ -97,6 +98,8 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     application = request.getfixturevalue("app")
     _truncate_all(application)
+    # A fresh log: the signer's last note (kept beside its key) goes too.
+    signer_note_path(application.config).unlink(missing_ok=True)
     install_builtins(application)  # as `omd-gov init` does: requests never register them
     yield
     with application.app_context():

@@ -9,6 +9,7 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 
 from omd_gov.audit import queries, services
+from omd_gov.audit.checkpoints import verifier_keys
 from omd_gov.audit.schemas import (
     CheckpointOut,
     ConsistencyOut,
@@ -76,8 +77,7 @@ def inclusion_proof(seq: int, query: dict[str, Any]) -> Any:
 @bp.input(ConsistencyQuery, location="query", arg_name="query")
 @bp.output(ConsistencyOut)
 def consistency_proof(query: dict[str, Any]) -> Any:
-    to = query.get("to", queries.tree_size(db.session))
-    return queries.consistency(db.session, query["from_"], to)
+    return queries.consistency(db.session, query["from_"], query.get("to"))
 
 
 @public_bp.get("/audit/checkpoint")
@@ -90,9 +90,9 @@ def latest_checkpoint() -> Response:
 
 
 @public_bp.get("/audit/key")
-@public_bp.doc(responses={200: "The checkpoints' verifier key: <name>+<key id>+<base64 key>"})
+@public_bp.doc(responses={200: "The verifier keys, one a line: <name>+<key id>+<base64 key>"})
 def verifier_key() -> Response:
-    vkey = services.office_vkey(current_app.config)
-    if vkey is None:
+    vkeys = verifier_keys(current_app.config)
+    if not vkeys:
         raise NotFound("no audit signing key is configured")
-    return Response(vkey + "\n", mimetype="text/plain")
+    return Response("".join(f"{vkey}\n" for vkey in vkeys), mimetype="text/plain")

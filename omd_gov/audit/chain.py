@@ -82,7 +82,10 @@ def record(
 
 def _append(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
     head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+        select(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # never a stale copy of the tip
     ).scalar_one_or_none()
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS_HASH)
@@ -141,12 +144,22 @@ def verify_chain(
         if problem:
             return ChainReport(False, checked, row.seq, row.id, problem)
         expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
-    head = session.get(AuditChainHead, 1)
-    if head is not None and (head.seq, head.hash) != (expected_seq - 1, expected_prev):
-        return ChainReport(
-            False, checked, expected_seq, None, "events after the last one are missing"
-        )
+    problem = _tail_problem(session, expected_seq - 1, expected_prev)
+    if problem:
+        return ChainReport(False, checked, expected_seq, None, problem)
     return ChainReport(True, checked)
+
+
+def _tail_problem(session: Session, walked: int, last_hash: str) -> str | None:
+    """The head names the last event. Events appended while the walk ran are
+    not a break (the head moved on and they exist); missing ones are."""
+    head = session.get(AuditChainHead, 1, populate_existing=True)
+    if head is None or (head.seq, head.hash) == (walked, last_hash):
+        return None
+    appended = session.execute(select(AuditEvent.id).where(AuditEvent.seq > walked).limit(1))
+    if head.seq > walked and appended.first() is not None:
+        return None
+    return "events after the last one are missing"
 
 
 def _link_problem(row: AuditEvent, expected_seq: int, expected_prev: str) -> str | None:

@@ -43,6 +43,37 @@ def origin(config: Mapping[str, Any]) -> str:
     return configured or f"{urlsplit(config['OMD_PUBLIC_URL']).netloc}/audit"
 
 
+def verifier_keys(config: Mapping[str, Any]) -> list[str]:
+    """The keys checkpoints are checked with: ``OMD_AUDIT_VERIFIER_KEYS``
+    (space-separated; keep old keys there after a rotation), else the public
+    half of the signing key, else none (verification then fails closed)."""
+    pinned = str(config["OMD_AUDIT_VERIFIER_KEYS"]).split()
+    if pinned:
+        return pinned
+    try:
+        return [office_key(config).vkey]
+    except NoSigningKey:
+        return []
+
+
+def signer_note_path(config: Mapping[str, Any]) -> Path:
+    """Where the signer keeps the last note it signed: beside its key, outside
+    the database, so that it never signs a history that rewrites that one."""
+    return Path(str(config["OMD_AUDIT_SIGNING_KEY"]) + ".last-checkpoint")
+
+
+def read_signer_note(config: Mapping[str, Any]) -> str | None:
+    path = signer_note_path(config)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def write_signer_note(config: Mapping[str, Any], note: str) -> None:
+    path = signer_note_path(config)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(note, encoding="utf-8")
+    partial.replace(path)  # atomic: a crash leaves the old note whole
+
+
 def office_key(config: Mapping[str, Any]) -> OfficeKey:
     path = Path(config["OMD_AUDIT_SIGNING_KEY"])
     if not path.is_file():

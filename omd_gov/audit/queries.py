@@ -80,7 +80,7 @@ def inclusion(session: Session, seq: int, size: int | None) -> dict[str, Any]:
     }
 
 
-def consistency(session: Session, old: int, new: int) -> dict[str, Any]:
+def consistency(session: Session, old: int, new: int | None) -> dict[str, Any]:
     new = _size(session, new, 0)
     if not 0 <= old <= new:
         raise Unprocessable(

@@ -17,13 +17,25 @@ from omd_gov.audit.merkle import CompactRange, Node, blocks, consistency_ranges,
 from omd_gov.audit.merkle import inclusion_ranges as path_ranges
 from omd_gov.audit.models import AuditChainHead, AuditEvent, AuditTreeNode
 from omd_gov.audit.verifier import leaf_hash
-from omd_gov.errors import Unprocessable
+from omd_gov.errors import ServiceError, Unprocessable
+
+# A request catches up at most this many missing leaves; more is init's job.
+CATCH_UP_IN_REQUEST = 1000
+
+
+class TreeBehind(ServiceError):
+    status, title, slug = 503, "Audit tree not built", "audit-tree-behind"
 
 
 def append_leaf(session: Session, head: AuditChainHead, leaf: bytes) -> None:
     """Add the newest event's leaf (``head.seq`` is already that event's seq)."""
     edge = head_edge(head)
-    if edge.size != head.seq - 1:
+    missing = head.seq - 1 - edge.size
+    if missing < 0:
+        raise TreeBehind(f"the audit tree holds {edge.size} leaves, the chain {head.seq - 1}")
+    if missing > CATCH_UP_IN_REQUEST:
+        raise TreeBehind(f"the audit tree lacks {missing} events: run omd-gov init")
+    if missing:
         catch_up(session, head, edge, upto=head.seq - 1)
     _store(session, edge.append(leaf_hash(leaf)))
     head.tree = edge.to_json()
