@@ -111,6 +111,7 @@ def _user_command(command: Callable[..., T], **kwargs: Any) -> T:
 @main.command()
 def demo() -> None:
     """Load the demo data (idempotent). Needs OMD_DEMO=1: demo tokens are public."""
+    from omd_gov.audit.checkpoints import signer_note_path
     from omd_gov.audit.services import publish_checkpoint
     from omd_gov.demo.data import DEMO_USERS
     from omd_gov.demo.services import load_demo
@@ -124,6 +125,8 @@ def demo() -> None:
     with app.app_context():
         try:
             created = load_demo(db.session)
+            if created:  # a new demo database is a new log: forget an old one's note
+                signer_note_path(app.config).unlink(missing_ok=True)
             checkpoint = publish_checkpoint(db.session, app.config)
         except ServiceError as error:
             raise click.ClickException(f"demo data could not be loaded: {error.detail}") from error
