@@ -3,7 +3,7 @@
 # bottom: add yours there. A failing benchmark does not stop the others; the
 # script exits non-zero if any failed. Results land in bench/results/.
 #
-#   bash bench/run.sh            full runs (about 15 minutes; needs wrk)
+#   bash bench/run.sh            full runs (about 25 minutes; needs wrk)
 #   bash bench/run.sh --smoke    every benchmark with --smoke: tiny sizes, a few
 #                                seconds each, no wrk (`make test` runs this)
 set -uo pipefail
@@ -37,6 +37,7 @@ bench "$PY" -m bench.api_bench
 bench "$PY" -m bench.documents_bench
 bench "$PY" -m bench.sweep_bench
 bench "$PY" -m bench.reminder_bench
+bench "$PY" -m bench.audit_bench
 # The profiler needs a database kept by `api_bench --keep`: smoke runs only.
 [ ${#SMOKE[@]} -ne 0 ] && bench "$PY" -m bench.api_profile
 
