@@ -124,29 +124,8 @@ def load(port: int, args: argparse.Namespace, mode: str, wrk_args: list[str], se
     if args.smoke:
         result = api_requests.drive(port, mode, wrk_args, SMOKE_REQUESTS)
     else:
-        result = _wrk(port, args, mode, wrk_args, seconds)
+        result = common.run_wrk(port, args.connections, seconds, LUA, [mode, *wrk_args])
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
-    return result
-
-
-def _wrk(port: int, args: argparse.Namespace, mode: str, wrk_args: list[str], seconds: int) -> dict:
-    command = [
-        "wrk",
-        "-t1",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(LUA),
-        f"http://127.0.0.1:{port}",
-        "--",
-        mode,
-        *wrk_args,
-    ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(row for row in output.splitlines() if row.startswith("BENCH_JSON "))
-    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
     return result
 
 

@@ -7,11 +7,11 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import common
 from bench.api_seed import Fixture
 
 # p95 ceilings, as multiples of hello-world's p95 in the same run (issue 2).
@@ -22,20 +22,6 @@ LABELS = {
     "list": "`GET /api/v1/agreements?state=active&page=N` (random N)",
     "transition": "`POST /api/v1/agreements/{id}/transitions` (submit a draft)",
 }
-
-
-def _commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def build(
@@ -63,7 +49,7 @@ def build(
         problems.append(f"audit chain broken: {found['chain']}")
     return {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": _commit(),
+        "commit": common.git_commit(),
         "smoke": args.smoke,
         "machine": {
             "cpus": os.cpu_count(),

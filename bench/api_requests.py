@@ -12,8 +12,11 @@ import random
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.common import percentile
 
 TRANSITION = b'{"trigger": "submit", "comment": "bench"}'
 
@@ -29,21 +32,26 @@ def _request(mode: str, upper: int, ids: list[str], n: int, rng: random.Random) 
     return "GET", "/", None
 
 
-def _percentile(sorted_values: list[int], share: float) -> int:
-    return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
-
-
 def drive(port: int, mode: str, arguments: list[str], requests: int) -> dict[str, Any]:
     """``requests`` requests of ``mode``; the result has the keys wrk's run gives."""
     token, upper = arguments[0], int(arguments[1])
     ids_file = arguments[2] if len(arguments) > 2 else "-"
     rng = random.Random(int(arguments[3]) if len(arguments) > 3 else 1)
     ids = Path(ids_file).read_text().split() if mode == "transition" else []
+    return send_all(port, token, requests, lambda n: _request(mode, upper, ids, n, rng))
+
+
+def send_all(
+    port: int, token: str, requests: int, make: Callable[[int], tuple[str, str, bytes | None]]
+) -> dict[str, Any]:
+    """Send ``make(n)`` (method, path, body) for n < ``requests``, one after the
+    other; sum them up with the keys of wrk's run."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    latencies, errors = [], {"errors_status": 0, "errors_socket": 0}
+    latencies: list[float] = []
+    errors = {"errors_status": 0, "errors_socket": 0}
     started = time.perf_counter()
     for n in range(requests):
-        method, path, body = _request(mode, upper, ids, n, rng)
+        method, path, body = make(n)
         url = f"http://127.0.0.1:{port}{path}"
         sent = time.perf_counter()
         try:
@@ -54,14 +62,13 @@ def drive(port: int, mode: str, arguments: list[str], requests: int) -> dict[str
             errors["errors_status"] += 1
         except OSError:
             errors["errors_socket"] += 1
-        latencies.append(int((time.perf_counter() - sent) * 1e6))
-    latencies.sort()
+        latencies.append((time.perf_counter() - sent) * 1e6)
     return {
         "requests": requests,
         "duration_us": int((time.perf_counter() - started) * 1e6),
-        "p50_us": _percentile(latencies, 0.50),
-        "p95_us": _percentile(latencies, 0.95),
-        "p99_us": _percentile(latencies, 0.99),
-        "max_us": latencies[-1],
+        "p50_us": int(percentile(latencies, 0.50)),
+        "p95_us": int(percentile(latencies, 0.95)),
+        "p99_us": int(percentile(latencies, 0.99)),
+        "max_us": int(max(latencies)),
         **errors,
     }

@@ -1,9 +1,10 @@
--- wrk script for bench/api_bench.py. One request shape per mode:
+-- wrk script for bench/api_bench.py and bench/audit_bench.py. One request shape per mode:
 --   wrk ... -s bench/api_wrk.lua URL -- MODE TOKEN UPPER [IDS_FILE] [SEED]
 -- hello:      GET /                                    (the Flask hello-world)
 -- detail:     GET /api/v1/agreements/{random 1..UPPER}
 -- list:       GET /api/v1/agreements?state=active&page={random 1..UPPER}
 -- transition: POST /api/v1/agreements/{next id of IDS_FILE}/transitions (submit)
+-- proof:      GET /api/v1/audit/events/{random 1..UPPER}/proof
 -- done() prints one line "BENCH_JSON {...}" with the latency percentiles.
 
 local mode, upper, ids, cursor = "hello", 1, {}, 0
@@ -23,6 +24,8 @@ end
 function request()
   if mode == "detail" then
     return wrk.format("GET", "/api/v1/agreements/" .. math.random(upper), headers)
+  elseif mode == "proof" then
+    return wrk.format("GET", "/api/v1/audit/events/" .. math.random(upper) .. "/proof", headers)
   elseif mode == "list" then
     local path = "/api/v1/agreements?state=active&page=" .. math.random(upper)
     return wrk.format("GET", path, headers)

@@ -41,12 +41,9 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -57,10 +54,10 @@ import psycopg
 from flask import Flask
 from sqlalchemy import event as sqlalchemy_event
 
-from bench import common
+from bench import api_requests, common
 from bench.api_bench import server_env, serving
 from bench.api_seed import Fixture, psycopg_url, recreate_database, seed
-from bench.common import ROOT, drop_queue, free_port, migrated_app_on_redis
+from bench.common import drop_queue, free_port, migrated_app_on_redis
 from omd_gov import create_app
 from omd_gov.audit import services, tree
 from omd_gov.audit.chain import Subject, record, verify_chain
@@ -86,35 +83,6 @@ OPTIONS = (
     "transition_rounds", "transitions",
 )  # fmt: skip
 TARGETS = {"verify": 2.0, "proof": 3.0, "transition": 1.1}
-LUA = """
--- wrk script of bench/audit_bench.py: MODE TOKEN UPPER [SEED]
--- detail: GET /api/v1/agreements/{random 1..UPPER}
--- proof:  GET /api/v1/audit/events/{random 1..UPPER}/proof
-local mode, upper = "detail", 1
-local headers = {}
-
-function init(args)
-  mode, upper = args[1], tonumber(args[3])
-  headers["Authorization"] = "Bearer " .. args[2]
-  math.randomseed(tonumber(args[4] or "1"))
-end
-
-function request()
-  if mode == "proof" then
-    return wrk.format("GET", "/api/v1/audit/events/" .. math.random(upper) .. "/proof", headers)
-  end
-  return wrk.format("GET", "/api/v1/agreements/" .. math.random(upper), headers)
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, '
-      .. '"p99_us": %d, "max_us": %d, "errors_status": %d, "errors_socket": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
-end
-"""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -132,11 +100,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--transition-rounds", type=int, default=40, help="alternating with/without rounds")
     add("--transitions", type=int, default=25, help="transitions per variant and round")
     return common.parse_args(parser, argv, SMOKE)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _app(url: str, key: Path) -> Flask:
@@ -264,55 +227,16 @@ def measure_verify(args: argparse.Namespace, big: Flask, small: Flask) -> dict[s
 # 2. Inclusion proof against the detail request -------------------------------
 
 
-def _wrk(port: int, args: argparse.Namespace, lua: Path, extra: list[str], seconds: int) -> dict:
-    command = [
-        "wrk",
-        "-t1",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(lua),
-        f"http://127.0.0.1:{port}",
-        "--",
-        *extra,
-    ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(row for row in output.splitlines() if row.startswith("BENCH_JSON "))
-    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
-    return result
-
-
 def _drive(port: int, mode: str, token: str, upper: int, seed_: int, requests: int) -> dict:
     """A smoke run's stand-in for wrk: a few requests, one after the other."""
     rng = random.Random(seed_)
-    headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    errors = {"errors_status": 0, "errors_socket": 0}
-    started = time.perf_counter()
-    for _ in range(requests):
+
+    def make(_n: int) -> tuple[str, str, bytes | None]:
         n = rng.randint(1, upper)
         path = f"/api/v1/audit/events/{n}/proof" if mode == "proof" else f"/api/v1/agreements/{n}"
-        sent = time.perf_counter()
-        try:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-            with urllib.request.urlopen(request, timeout=10) as response:
-                response.read()
-        except urllib.error.HTTPError:
-            errors["errors_status"] += 1
-        except OSError:
-            errors["errors_socket"] += 1
-        latencies.append((time.perf_counter() - sent) * 1e6)
-    return {
-        "requests": requests,
-        "duration_us": int((time.perf_counter() - started) * 1e6),
-        "p50_us": int(_percentile(latencies, 0.50)),
-        "p95_us": int(_percentile(latencies, 0.95)),
-        "p99_us": int(_percentile(latencies, 0.99)),
-        "max_us": int(max(latencies)),
-        **errors,
-    }
+        return "GET", path, None
+
+    return api_requests.send_all(port, token, requests, make)
 
 
 def measure_proof(
@@ -321,8 +245,7 @@ def measure_proof(
     token = fixture.tokens["legal_officer"]  # may read both agreements and proofs
     events, _size = head_seq(big)
     uppers = {"detail": fixture.agreements, "proof": events}
-    lua = work / "audit_wrk.lua"
-    lua.write_text(LUA)
+    lua = common.ROOT / "bench" / "api_wrk.lua"
     port = free_port()
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "omd-gov"), "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -334,11 +257,12 @@ def measure_proof(
             results = {}
             modes = ("detail", "proof") if n % 2 == 0 else ("proof", "detail")
             for mode in modes:
-                extra = [mode, token, str(uppers[mode]), str(n + 1)]
+                extra = [mode, token, str(uppers[mode]), "-", str(n + 1)]  # no IDS_FILE
                 if args.smoke:
                     result = _drive(port, mode, token, uppers[mode], n + 1, SMOKE_REQUESTS)
                 else:
-                    result = _wrk(port, args, lua, extra, args.seconds if n else 2)
+                    seconds = args.seconds if n else 2
+                    result = common.run_wrk(port, args.connections, seconds, lua, extra)
                 result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
                 results[mode] = result
             if n:
@@ -436,9 +360,9 @@ class Transitions:
         summary: dict[str, Any] = {}
         for variant, values in self.samples.items():
             summary[variant] = {
-                "p50_ms": round(_percentile(values, 0.50) * 1000, 2),
-                "p95_ms": round(_percentile(values, 0.95) * 1000, 2),
-                "p99_ms": round(_percentile(values, 0.99) * 1000, 2),
+                "p50_ms": round(common.percentile(values, 0.50) * 1000, 2),
+                "p95_ms": round(common.percentile(values, 0.95) * 1000, 2),
+                "p99_ms": round(common.percentile(values, 0.99) * 1000, 2),
                 "mean_ms": round(statistics.fmean(values) * 1000, 2),
                 "count": len(values),
                 "statements": round(self.statements[variant]["all"] / len(values), 2),
@@ -468,7 +392,7 @@ def measure_transitions(args: argparse.Namespace, fixture: Fixture, app: Flask) 
             for variant in ("with", "without") if n % 2 == 0 else ("without", "with"):
                 runs.run(variant, args.transitions, keep=True)
             if (n + 1) % 10 == 0 or n + 1 == args.transition_rounds:
-                p95 = {v: _percentile(t, 0.95) * 1000 for v, t in runs.samples.items()}
+                p95 = {v: common.percentile(t, 0.95) * 1000 for v, t in runs.samples.items()}
                 print(
                     f"transition rounds 1-{n + 1}: p95 with the tree {p95['with']:.1f} ms, "
                     f"without {p95['without']:.1f} ms",
@@ -482,20 +406,6 @@ def measure_transitions(args: argparse.Namespace, fixture: Fixture, app: Flask) 
 
 
 # The run and its report ------------------------------------------------------
-
-
-def _commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def seed_small(args: argparse.Namespace, url: str, key: Path) -> Flask:
@@ -553,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"tree of {final_tree} leaves over {final_events} events")
         result = {
             "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": _commit(),
+            "commit": common.git_commit(),
             "smoke": args.smoke,
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import socket
+import subprocess
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -118,3 +120,34 @@ def drop_queue(redis_url: str, queue: str) -> None:
     keys = list(client.scan_iter(match=f"{queue}:*"))
     if keys:
         client.delete(*keys)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` quantile of ``values`` (nearest rank; they need not be sorted)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def git_commit() -> str:
+    """The measured commit, for the report."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run_wrk(port: int, connections: int, seconds: int, lua: Path, extra: list[str]) -> dict:
+    """One wrk run with a Lua script that prints ``BENCH_JSON {...}`` when done."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(lua), f"http://127.0.0.1:{port}", "--", *extra]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(row for row in output.splitlines() if row.startswith("BENCH_JSON "))
+    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    return result
