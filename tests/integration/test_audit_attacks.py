@@ -23,10 +23,16 @@ from omd_gov.audit.models import (
 )
 from omd_gov.audit.signing import sign_checkpoint, vkey
 from omd_gov.db import db, utcnow
+from tests.audit_support import (
+    anonymous,
+    more_events,
+    publish,
+    rewrite,
+    table,
+    verify,
+)
 from tests.integration.conftest import World
 from tests.integration.test_audit_chain import total_events
-from tests.integration.test_audit_log import rewrite, table
-from tests.integration.test_audit_proofs import anonymous, more_events, publish, verify
 from tests.support import append_only_bypassed
 
 
