@@ -25,7 +25,6 @@ __all__ = [
     "Node",
     "Range",
     "blocks",
-    "completed_nodes",
     "consistency_ranges",
     "fold",
     "inclusion_ranges",
@@ -112,17 +111,6 @@ def needed_nodes(ranges: Iterable[Range]) -> list[Node]:
 def proof_hashes(ranges: Iterable[Range], stored: Mapping[Node, bytes]) -> list[bytes]:
     """The proof's hashes from stored node hashes (KeyError if one is missing)."""
     return [fold([stored[node] for node in blocks(lo, hi)]) for lo, hi in ranges]
-
-
-def completed_nodes(index: int) -> list[Node]:
-    """The parents (level >= 1) that become complete when leaf ``index`` is appended."""
-    if index < 0:
-        raise ValueError(f"bad leaf index {index}")
-    nodes, size, level = [], index + 1, 1
-    while size % (1 << level) == 0:
-        nodes.append((level, (size >> level) - 1))
-        level += 1
-    return nodes
 
 
 class CompactRange:

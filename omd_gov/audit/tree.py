@@ -13,7 +13,14 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from omd_gov.audit.encoding import leaf_of
-from omd_gov.audit.merkle import CompactRange, Node, blocks, consistency_ranges, fold
+from omd_gov.audit.merkle import (
+    CompactRange,
+    Node,
+    blocks,
+    consistency_ranges,
+    needed_nodes,
+    proof_hashes,
+)
 from omd_gov.audit.merkle import inclusion_ranges as path_ranges
 from omd_gov.audit.models import AuditChainHead, AuditEvent, AuditTreeNode
 from omd_gov.audit.verifier import leaf_hash
@@ -89,17 +96,14 @@ def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
 
 def _resolve(session: Session, ranges: list[tuple[int, int]]) -> list[bytes]:
     """The Merkle tree hash of each leaf range, from stored nodes in one read."""
-    wanted = [blocks(lo, hi) for lo, hi in ranges]
-    keys = {node for nodes in wanted for node in nodes}
+    keys = needed_nodes(ranges)
     stored: dict[Node, bytes] = {}
     if keys:
         rows = session.execute(
-            select(AuditTreeNode).where(
-                tuple_(AuditTreeNode.level, AuditTreeNode.index).in_(sorted(keys))
-            )
+            select(AuditTreeNode).where(tuple_(AuditTreeNode.level, AuditTreeNode.index).in_(keys))
         ).scalars()
         stored = {(row.level, row.index): row.hash for row in rows}
-    missing = keys - stored.keys()
+    missing = [node for node in keys if node not in stored]
     if missing:
-        raise Unprocessable(f"the tree has no node {sorted(missing)[0]}: run omd-gov init")
-    return [fold([stored[node] for node in nodes]) for nodes in wanted]
+        raise Unprocessable(f"the tree has no node {missing[0]}: run omd-gov init")
+    return proof_hashes(ranges, stored)

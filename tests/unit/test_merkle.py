@@ -18,7 +18,6 @@ from omd_gov.audit.merkle import (
     CompactRange,
     Node,
     blocks,
-    completed_nodes,
     consistency_ranges,
     fold,
     inclusion_ranges,
@@ -109,6 +108,15 @@ def test_roots_match_the_reference_for_every_size_up_to_1000() -> None:
     for size in range(1001):
         assert ROOTS[size] == ref_mth(0, size), size
         assert fold([STORE[node] for node in blocks(0, size)]) == ROOTS[size], size
+
+
+def completed_nodes(index: int) -> list[Node]:
+    """Reference: the parents that appending leaf ``index`` completes."""
+    nodes, size, level = [], index + 1, 1
+    while size % (1 << level) == 0:
+        nodes.append((level, (size >> level) - 1))
+        level += 1
+    return nodes
 
 
 def test_compact_range_reports_exactly_the_completed_nodes() -> None:
