@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import TypeVar, TypeVarTuple
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, Select, event
+from sqlalchemy import DateTime, Dialect, MetaData, Select, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy.types import TypeDecorator
 
 # Deterministic constraint names keep Alembic migrations portable.
 NAMING_CONVENTION = {
@@ -53,6 +54,21 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """The one column type for moments: stored as UTC and read back as an
+    aware UTC datetime on every database (SQLite drops the offset, PostgreSQL
+    answers in the session's time zone), so the API shows one format."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
 
 
 def in_unit_of_work(session: Session) -> bool:

@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omd_gov.cooperations.models import Cooperation
-from omd_gov.db import Base, utcnow
+from omd_gov.db import Base, UtcDateTime, utcnow
 from omd_gov.organizations.models import Organization
 
 SHARING_MODELS = ("B2G", "G2B", "G2G", "B2B")
@@ -53,12 +52,10 @@ class Agreement(Base):
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     frozen_sha256: Mapped[str | None] = mapped_column(String(64))
-    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     cooperation: Mapped[Cooperation] = relationship()
     parties: Mapped[list[Party]] = relationship(
@@ -150,10 +147,10 @@ class Signature(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     agreement_version: Mapped[int]
     document_sha256: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # A decline sends the agreement back to drafting; that round's signatures
     # are voided (kept for the record) rather than deleted.
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     agreement: Mapped[Agreement] = relationship(back_populates="signatures")
     party: Mapped[Party | None] = relationship()

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omd_gov.db import Base, utcnow
+from omd_gov.db import Base, UtcDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -37,7 +37,7 @@ class User(Base):
     # sha256 of the bearer token: tokens are 256-bit random, so a fast hash is enough.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     @property
     def is_office(self) -> bool:

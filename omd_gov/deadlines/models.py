@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from omd_gov.db import Base, utcnow
+from omd_gov.db import Base, UtcDateTime, utcnow
 
 DEADLINE_KINDS = (
     "legal_review",
@@ -59,12 +58,12 @@ class Deadline(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     # The trigger (approve, sign, withdraw...) or action (completed, moved) that closed it.
     close_reason: Mapped[str | None] = mapped_column(String(40))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Bumped when the deadline is moved: reminder steps carry it, so a moved
     # deadline reminds again for its new dates (and the iCal SEQUENCE follows).
     revision: Mapped[int] = mapped_column(default=1)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     reminders: Mapped[list[Reminder]] = relationship(
         back_populates="deadline", order_by="Reminder.scheduled_for"
@@ -99,10 +98,10 @@ class Reminder(Base):
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     step: Mapped[str] = mapped_column(String(40))
-    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scheduled_for: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     deadline: Mapped[Deadline] = relationship(back_populates="reminders")
 
@@ -130,7 +129,7 @@ class MunicipalHoliday(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10), default="holiday")  # holiday | closure
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class DeadlinePolicy(Base):
@@ -148,7 +147,7 @@ class DeadlinePolicy(Base):
     notify_on_start: Mapped[bool] = mapped_column(default=True)
     review_every_months: Mapped[int | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -169,4 +168,4 @@ class CalendarFeedToken(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

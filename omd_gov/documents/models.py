@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omd_gov.auth.models import User
-from omd_gov.db import Base, utcnow
+from omd_gov.db import Base, UtcDateTime, utcnow
 
 if TYPE_CHECKING:
     from omd_gov.agreements.models import Agreement
@@ -42,7 +42,7 @@ class TemplateVersion(Base):
     filename: Mapped[str] = mapped_column(String(255), default="")
     variables: Mapped[list[str]] = mapped_column(JSON, default=list)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     uploaded_by: Mapped[User | None] = relationship()
 
@@ -72,14 +72,14 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str | None] = mapped_column(String(300))
     size_bytes: Mapped[int] = mapped_column(default=0)
-    frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     pdf_storage_key: Mapped[str | None] = mapped_column(String(300))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    pdf_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pdf_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The last conversion failure, shown until a conversion succeeds.
     pdf_error: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     created_by: Mapped[User | None] = relationship()
     agreement: Mapped[Agreement] = relationship()
@@ -125,6 +125,6 @@ class GenerationJob(Base):
     document_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     # The failure as a problem (status, title, detail, errors), shown when polled.
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omd_gov.db import Base, utcnow
+from omd_gov.db import Base, UtcDateTime, utcnow
 
 ORGANIZATION_KINDS = ("municipality", "public_body", "company", "research", "ngo")
 
@@ -21,4 +21,4 @@ class Organization(Base):
     country: Mapped[str] = mapped_column(String(2))
     tax_id: Mapped[str] = mapped_column(String(40))
     contacts: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
