@@ -64,6 +64,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OMD_AUDIT_VERIFIER_KEYS": _env("OMD_AUDIT_VERIFIER_KEYS", ""),  # empty: the signer's
         "OMD_FULL_VERIFY_SECONDS": float(_env("OMD_FULL_VERIFY_SECONDS", str(7 * 86400))),
         "OMD_CHECKPOINT_SECONDS": float(_env("OMD_CHECKPOINT_SECONDS", "3600")),
+        # Operations (docs/OPERATIONS.md): logs, metrics, health checks, headers
+        "OMD_LOG_FORMAT": _env("OMD_LOG_FORMAT", "json"),  # json or text
+        "OMD_LOG_LEVEL": _env("OMD_LOG_LEVEL", "INFO"),
+        "OMD_METRICS_TOKEN": _env("OMD_METRICS_TOKEN", ""),  # empty: /metrics answers 404
+        "OMD_HEALTH_TIMEOUT": float(_env("OMD_HEALTH_TIMEOUT", "2")),
+        "OMD_HSTS_SECONDS": int(_env("OMD_HSTS_SECONDS", "31536000")),  # 0: no HSTS
+        "OMD_PROXY_COUNT": int(_env("OMD_PROXY_COUNT", "0")),  # trusted X-Forwarded-* hops
         "MAX_CONTENT_LENGTH": int(_env("OMD_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         # APIFlask / OpenAPI
         "OPENAPI_VERSION": "3.1.0",

@@ -22,6 +22,7 @@ from omd_gov.documents.models import Document
 from omd_gov.documents.rendering import RenderError, render_docx
 from omd_gov.documents.storage import get_storage, sha256_hex
 from omd_gov.errors import Conflict, Unprocessable
+from omd_gov.observability.metrics import DOCUMENTS_RENDERED, RENDER_SECONDS, counted
 from omd_gov.tasking.celery_app import enqueue_after_commit
 
 REQUEST_KINDS = ("dsa", "annex", "canvas", "package")
@@ -79,7 +80,8 @@ def render(plan: Planned, context: dict[str, Any]) -> bytes:
         raise Conflict(f"the stored file of template {plan.template_name} v{plan.template_version} "
                        "does not match its sha256; it must be uploaded again")  # fmt: skip
     try:
-        return render_docx(template, context, registry.render_limits())
+        with counted(DOCUMENTS_RENDERED, RENDER_SECONDS):
+            return render_docx(template, context, registry.render_limits())
     except RenderError as error:
         raise Unprocessable(
             f"template {plan.template_name} v{plan.template_version} failed: {error.message}",

@@ -24,6 +24,7 @@ from pathlib import Path
 from flask import current_app
 
 from omd_gov.errors import ServiceError
+from omd_gov.observability.metrics import PDF_CONVERSIONS, PDF_SECONDS, counted
 
 
 class PdfConversionFailed(ServiceError):
@@ -49,6 +50,11 @@ def convert(docx: bytes) -> bytes:
 
 
 def convert_docx_to_pdf(docx: bytes, *, soffice: str, timeout: float) -> bytes:
+    with counted(PDF_CONVERSIONS, PDF_SECONDS):
+        return _convert(docx, soffice, timeout)
+
+
+def _convert(docx: bytes, soffice: str, timeout: float) -> bytes:
     binary = soffice_binary(soffice)
     with tempfile.TemporaryDirectory(prefix="omd-pdf-") as work:
         folder = Path(work)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from omd_gov.db import utcnow
 from omd_gov.notifications.messages import render_html
 from omd_gov.notifications.redact import redact
+from omd_gov.observability.metrics import REMINDERS_FAILED, REMINDERS_RETRIED, REMINDERS_SENT
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,22 @@ class PermanentError(Exception):
 
 class ConfigurationError(ValueError):
     """``OMD_SMTP_URL`` is malformed: no retry can fix it, the operator must."""
+
+
+@contextmanager
+def counted_attempt(channel: str) -> Iterator[None]:
+    """Count one delivery attempt on ``channel`` for Prometheus: sent, failed
+    for good (a permanent refusal) or to be tried again (anything else: a
+    Celery retry, or the sweep's next round)."""
+    try:
+        yield
+    except PermanentError:
+        REMINDERS_FAILED.labels(channel=channel).inc()
+        raise
+    except Exception:
+        REMINDERS_RETRIED.labels(channel=channel).inc()
+        raise
+    REMINDERS_SENT.labels(channel=channel).inc()
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,11 @@ def _classify(error: Exception) -> Exception:
 
 def send(message: EmailMessage, settings: SmtpSettings | None) -> None:
     """Send or, without settings, log. Raises TransientError or PermanentError."""
+    with counted_attempt("email"):
+        _send(message, settings)
+
+
+def _send(message: EmailMessage, settings: SmtpSettings | None) -> None:
     if settings is None:
         log.info("mail (log only, OMD_SMTP_URL is empty):\n%s", message)
         return

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.auth.models import User
+from omd_gov.db import call_after_commit
 from omd_gov.notifications.messages import render
 from omd_gov.notifications.models import Delivery, Notification, Webhook
+from omd_gov.observability.metrics import REMINDERS_SENT
 from omd_gov.tasking.celery_app import enqueue_after_commit
 
 DELIVER_TASK = "omd.notifications.deliver"
@@ -65,6 +67,8 @@ def notify(
         session.flush()
         deliveries.append(_delivery("email", f"email:{notification.id}", now + lease))
         deliveries[-1].notification_id = notification.id
+    in_app = len(deliveries)  # one in-app notification per e-mail delivery so far
+    call_after_commit(session, lambda: REMINDERS_SENT.labels(channel="in_app").inc(in_app))
     if webhook_event is not None:
         deliveries += _webhook_deliveries(session, now + lease, *webhook_event)
     session.add_all(deliveries)

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from omd_gov.db import utcnow
 from omd_gov.errors import Unprocessable
-from omd_gov.notifications.mailer import PermanentError, TransientError
+from omd_gov.notifications.mailer import PermanentError, TransientError, counted_attempt
 from omd_gov.notifications.redact import redact
 
 SIGNATURE_HEADER = "X-OMD-Signature"
@@ -38,7 +38,13 @@ def _loopback(host: str) -> bool:
 
 def check_webhook_url(url: str, demo: bool) -> None:
     """Payloads travel over TLS: plain http only in demo mode or to this host."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing it is the check (a bad port raises)
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        raise Unprocessable(
+            "invalid webhook URL", [{"field": "url", "message": f"not a URL: {error}"}]
+        ) from error
     if not parts.hostname:
         raise Unprocessable("invalid webhook URL", [{"field": "url", "message": "no host"}])
     if parts.scheme != "https" and not (demo or _loopback(parts.hostname)):
@@ -93,6 +99,11 @@ def post(url: str, secret: str, event: dict[str, Any], delivery_id: int, timeout
     }
     url = _basic_auth(url, headers)
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    with counted_attempt("webhook"):
+        _post(request, timeout)
+
+
+def _post(request: urllib.request.Request, timeout: float) -> None:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             response.read(1024)

@@ -9,7 +9,19 @@ variable must be in the environment before the process starts
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from time import perf_counter
+
+from flask import Flask
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
 
 # Latency buckets in seconds: API calls are milliseconds, renders and PDF
 # conversions take seconds.
@@ -46,7 +58,7 @@ REMINDERS_RETRIED = Counter(
 )
 
 DOCUMENTS_RENDERED = Counter(
-    "omd_documents_rendered", "Documents rendered, by outcome (ok or error).", ("outcome",)
+    "omd_documents_rendered", "Documents rendered, by outcome (ok or failed).", ("outcome",)
 )
 RENDER_SECONDS = Histogram(
     "omd_document_render_duration_seconds",
@@ -54,10 +66,69 @@ RENDER_SECONDS = Histogram(
     buckets=_RENDER_BUCKETS,
 )
 PDF_CONVERSIONS = Counter(
-    "omd_pdf_conversions", "PDF conversions by LibreOffice, by outcome.", ("outcome",)
+    "omd_pdf_conversions",
+    "PDF conversions by LibreOffice, by outcome (ok or failed).",
+    ("outcome",),
 )
 PDF_SECONDS = Histogram(
     "omd_pdf_conversion_duration_seconds",
     "Time to convert one document to PDF.",
     buckets=_RENDER_BUCKETS,
 )
+
+
+@contextmanager
+def counted(outcomes: Counter, seconds: Histogram) -> Iterator[None]:
+    """Count the block's outcome (ok or failed) and time the successful ones
+    (a failure's time is mostly its time limit)."""
+    started = perf_counter()
+    try:
+        yield
+    except BaseException:
+        outcomes.labels(outcome="failed").inc()
+        raise
+    outcomes.labels(outcome="ok").inc()
+    seconds.observe(perf_counter() - started)
+
+
+# Collectors computed at scrape time in the scraping process (e.g. the
+# reminder backlog, read from the database), registered by the app factory.
+Collect = Callable[[], Iterable[Metric]]
+_COLLECTORS = "omd_metric_collectors"
+
+
+def add_collector(app: Flask, collect: Collect) -> None:
+    app.extensions.setdefault(_COLLECTORS, []).append(collect)
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def exposition(app: Flask) -> bytes:
+    """The text format of every instrument (summed over every process that
+    writes to the multiprocess folder, when there is one) and of the app's
+    collectors. Call it in an application context."""
+    registry = CollectorRegistry()
+    folder = multiprocess_dir()
+    if folder:
+        MultiProcessCollector(registry, path=folder)
+    else:
+        registry.register(_Calling(REGISTRY.collect))
+    for collect in app.extensions.get(_COLLECTORS, []):
+        registry.register(_Calling(collect, guarded=True))
+    return generate_latest(registry)
+
+
+class _Calling(Collector):
+    def __init__(self, collect: Collect, guarded: bool = False):
+        self._collect, self._guarded = collect, guarded
+
+    def collect(self) -> Iterable[Metric]:
+        if not self._guarded:
+            return self._collect()
+        try:
+            return list(self._collect())
+        except Exception:  # one broken collector must not lose the whole scrape
+            log.exception("metrics collector %s failed", getattr(self._collect, "__name__", "?"))
+            return []
