@@ -54,6 +54,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    from omd_gov import observability
+    from omd_gov.deadlines.metrics import reminder_backlog
+
+    observability.install(app)
+    observability.add_collector(app, reminder_backlog)
     from omd_gov import sqlite_tuning
 
     sqlite_tuning.install(app)
