@@ -10,7 +10,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from omd_gov import api_docs
+from omd_gov import api_contract, api_docs
 from omd_gov.config import load_config
 from omd_gov.db import db
 from omd_gov.errors import register_error_handlers
@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
 
     sqlite_tuning.install(app)
     register_error_handlers(app)
+    api_contract.install_routing(app)
     for module_name in BLUEPRINT_MODULES:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp, url_prefix="/api/v1")
@@ -71,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     _register_hooks()
     app.extensions["omd_task_modules"] = TASK_MODULES
     api_docs.install(app)
+    api_contract.install_spec(app)
     return app
 
 

@@ -16,6 +16,7 @@ from marshmallow import ValidationError, validates_schema
 
 from omd_gov.agreements.lifecycle import State
 from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS
+from omd_gov.api_contract import IdField
 
 LAWFUL_BASES = (
     "consent",
@@ -30,7 +31,7 @@ ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d
 
 
 class PartyIn(Schema):
-    organization_id = Integer(required=True, validate=Range(min=1))
+    organization_id = IdField(required=True)
     role = String(required=True, validate=OneOf(PARTY_ROLES))
     signs = Boolean(load_default=True)
 
@@ -60,7 +61,7 @@ class GdprIn(Schema):
 
 
 class AgreementIn(Schema):
-    cooperation_id = Integer(required=True, validate=Range(min=1))
+    cooperation_id = IdField(required=True)
     title = String(required=True, validate=Length(1, 300))
     purpose = String(required=True, validate=Length(1, 10000))
     sharing_model = String(required=True, validate=OneOf(SHARING_MODELS))
@@ -95,8 +96,8 @@ class TransitionIn(Schema):
 
 class AgreementQuery(Schema):
     state = String(validate=OneOf([str(state) for state in State]))
-    organization_id = Integer(validate=Range(min=1))
-    cooperation_id = Integer(validate=Range(min=1))
+    organization_id = IdField()
+    cooperation_id = IdField()
     q = String(validate=Length(1, 200))
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=20, validate=Range(1, 100))
@@ -115,11 +116,11 @@ class DataAssetOut(DataAssetIn):
 
 
 class SignatureOut(Schema):
-    party_id = Integer()
+    party_id = Integer(allow_none=True)
     user_id = Integer()
     document_sha256 = String()
     signed_at = DateTime()
-    voided_at = DateTime()
+    voided_at = DateTime(allow_none=True)
 
 
 class AgreementSummary(Schema):
@@ -131,8 +132,8 @@ class AgreementSummary(Schema):
     content_version = Integer()
     sharing_model = String()
     cooperation_id = Integer()
-    start_date = Date()
-    end_date = Date()
+    start_date = Date(allow_none=True)
+    end_date = Date(allow_none=True)
     parties = List(Nested(PartyOut))
     updated_at = DateTime()
 
@@ -140,17 +141,17 @@ class AgreementSummary(Schema):
 class AgreementOut(AgreementSummary):
     purpose = String()
     owner_id = Integer()
-    submitted_by_id = Integer()
+    submitted_by_id = Integer(allow_none=True)
     data_assets = List(Nested(DataAssetOut))
     gdpr = Dict()
     statutory_power = String()
     security_measures = String()
     renewal_terms = String()
     review_interval_months = Integer()
-    amends_id = Integer()
-    renews_id = Integer()
-    frozen_sha256 = String()
-    activated_at = DateTime()
+    amends_id = Integer(allow_none=True)
+    renews_id = Integer(allow_none=True)
+    frozen_sha256 = String(allow_none=True)
+    activated_at = DateTime(allow_none=True)
     closed_reason = String()
     signatures = List(Nested(SignatureOut))
     created_at = DateTime()
@@ -168,13 +169,13 @@ class AuditEventOut(Schema):
     id = Integer()
     seq = Integer()
     occurred_at = DateTime()
-    actor_id = Integer()
+    actor_id = Integer(allow_none=True)
     actor_label = String()
     acting_role = String()
     source = String()
     action = String()
-    from_state = String()
-    to_state = String()
+    from_state = String(allow_none=True)
+    to_state = String(allow_none=True)
     changes = Dict()
     comment = String()
     prev_hash = String()

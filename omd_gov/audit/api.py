@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import Response, current_app
 
+from omd_gov.api_contract import file_response
 from omd_gov.audit import queries, services
 from omd_gov.audit.checkpoints import verifier_keys
 from omd_gov.audit.schemas import (
@@ -81,7 +82,12 @@ def consistency_proof(query: dict[str, Any]) -> Any:
 
 
 @public_bp.get("/audit/checkpoint")
-@public_bp.doc(responses={200: "The newest signed checkpoint (C2SP signed note, text/plain)"})
+@public_bp.doc(
+    responses={
+        200: file_response("The newest signed checkpoint (a C2SP signed note)", "text/plain"),
+        404: "No checkpoint has been published yet",
+    }
+)
 def latest_checkpoint() -> Response:
     checkpoint = queries.latest_checkpoint(db.session)
     if checkpoint is None:
@@ -90,7 +96,12 @@ def latest_checkpoint() -> Response:
 
 
 @public_bp.get("/audit/key")
-@public_bp.doc(responses={200: "The verifier keys, one a line: <name>+<key id>+<base64 key>"})
+@public_bp.doc(
+    responses={
+        200: file_response("The verifier keys, one a line: <name>+<key id>+<base64>", "text/plain"),
+        404: "No audit signing key is configured",
+    }
+)
 def verifier_key() -> Response:
     vkeys = verifier_keys(current_app.config)
     if not vkeys:

@@ -6,16 +6,16 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, String
 from apiflask.validators import Range
 
-MAX_SIZE = 2**31 - 1
+from omd_gov.api_contract import MAX_INT
 
 
 class ProofQuery(Schema):
-    size = Integer(validate=Range(1, MAX_SIZE), metadata={"description": "default: now"})
+    size = Integer(validate=Range(1, MAX_INT), metadata={"description": "default: now"})
 
 
 class ConsistencyQuery(Schema):
-    from_ = Integer(data_key="from", required=True, validate=Range(0, MAX_SIZE))
-    to = Integer(validate=Range(0, MAX_SIZE), metadata={"description": "default: now"})
+    from_ = Integer(data_key="from", required=True, validate=Range(0, MAX_INT))
+    to = Integer(validate=Range(0, MAX_INT), metadata={"description": "default: now"})
 
 
 class InclusionOut(Schema):

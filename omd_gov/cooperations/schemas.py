@@ -6,13 +6,14 @@ from apiflask import Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
+from omd_gov.api_contract import IdField
 from omd_gov.cooperations.canvas import STAGES
 
 
 class CooperationIn(Schema):
     title = String(required=True, validate=Length(1, 300))
     description = String(load_default="", validate=Length(max=10000))
-    organization_ids = List(Integer(), load_default=list)
+    organization_ids = List(IdField(), load_default=list)
 
 
 class CanvasIn(Schema):
@@ -38,7 +39,7 @@ class CooperationOut(Schema):
     canvas = Dict(attribute="canvas")
     mims = List(String())
     organizations = List(Nested(OrganizationRef))
-    owner_id = Integer()
+    owner_id = Integer(allow_none=True)
     version = Integer()
     created_at = DateTime()
     updated_at = DateTime()

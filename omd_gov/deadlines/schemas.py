@@ -9,20 +9,21 @@ from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, Stri
 from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
+from omd_gov.api_contract import IdField
 from omd_gov.deadlines.calendar import MAX_BUSINESS_DAYS
 from omd_gov.deadlines.models import DEADLINE_KINDS
 
 
 class DeadlineQuery(Schema):
     assignee = String(
-        validate=Regexp(r"^(me|[1-9][0-9]{0,9})$", error="'me' or a user id"),
+        validate=Regexp(r"^(me|[1-9][0-9]{0,8})$", error="'me' or a user id"),
         metadata={"description": "'me' or a user id: deadlines that user must act on"},
     )
     due_before = Date(metadata={"description": "only deadlines due before this day"})
     overdue = Boolean(metadata={"description": "true: open and past due; false: the others"})
     status = String(load_default="open", validate=OneOf(("open", "closed", "all")))
     kind = String(validate=OneOf(DEADLINE_KINDS))
-    agreement_id = Integer(validate=Range(min=1))
+    agreement_id = IdField()
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=50, validate=Range(1, 200))
 
@@ -65,7 +66,7 @@ class DeadlinePage(Schema):
 
 class DeadlinePatch(Schema):
     due_on = Date(metadata={"description": "move the deadline (today or later)"})
-    assignee_id = Integer(validate=Range(min=1), metadata={"description": "assign one user"})
+    assignee_id = IdField(metadata={"description": "assign one user"})
     comment = String(load_default="", validate=Length(max=2000))
 
     @validates_schema

@@ -10,6 +10,7 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import Response, jsonify, send_file, url_for
 
+from omd_gov.api_contract import file_response
 from omd_gov.auth.models import Role
 from omd_gov.auth.security import auth, current_actor, current_user, roles_required
 from omd_gov.db import db
@@ -158,7 +159,7 @@ def list_documents(agreement_id: int) -> Any:
 @bp.input(ContentQuery, location="query", arg_name="query")
 @bp.doc(
     responses={
-        200: "The file (.docx or PDF) as an attachment",
+        200: file_response("The file (.docx or PDF) as an attachment", *MIMETYPES.values()),
         409: "The stored file no longer matches its sha256",
         503: "PDF conversion failed (office staff see the reason; partners a generic message)",
     }

@@ -23,9 +23,9 @@ class ContentQuery(Schema):
 
 class PdfOut(Schema):
     status = String(metadata={"description": "ready, failed or not_converted"})
-    sha256 = String()
-    created_at = DateTime()
-    error = String()
+    sha256 = String(allow_none=True)
+    created_at = DateTime(allow_none=True)
+    error = String(allow_none=True)
 
 
 class DocumentOut(Schema):
@@ -36,21 +36,25 @@ class DocumentOut(Schema):
     language = String()
     template_name = String()
     template_version = Integer()
-    package_id = String()
+    package_id = String(allow_none=True)
     sha256 = String()
     size_bytes = Integer()
     filename = String()
-    frozen_at = DateTime()
+    frozen_at = DateTime(allow_none=True)
     created_at = DateTime()
-    created_by_id = Integer()
+    created_by_id = Integer(allow_none=True)
     created_by = String()
     pdf = Nested(PdfOut)
-    links = Nested(Schema.from_dict({"docx": String(), "pdf": String(), "verify": String()})())
+    links = Nested(
+        Schema.from_dict(
+            {"docx": String(), "pdf": String(), "verify": String()}, name="DocumentLinks"
+        )()
+    )
 
 
 class DocumentList(Schema):
     items = List(Nested(DocumentOut))
-    package_id = String()
+    package_id = String(allow_none=True)
 
 
 class JobOut(Schema):
@@ -62,18 +66,18 @@ class JobOut(Schema):
     language = String()
     status = String(metadata={"description": " / ".join(JOB_STATES)})
     created_at = DateTime()
-    started_at = DateTime()
-    finished_at = DateTime()
+    started_at = DateTime(allow_none=True)
+    finished_at = DateTime(allow_none=True)
     items = List(Nested(DocumentOut), metadata={"description": "the documents, once done"})
-    package_id = String()
-    links = Nested(Schema.from_dict({"self": String()})())
+    package_id = String(allow_none=True)
+    links = Nested(Schema.from_dict({"self": String()}, name="JobLinks")())
 
 
 class FileCheckOut(Schema):
     sha256_recorded = String()
-    sha256_actual = String()
+    sha256_actual = String(allow_none=True)
     matches = Boolean()
-    problem = String()
+    problem = String(allow_none=True)
 
 
 class VerifyOut(FileCheckOut):
@@ -104,5 +108,5 @@ class TemplateOut(Schema):
     source = String(metadata={"description": "builtin or upload"})
     filename = String()
     variables = List(String())
-    uploaded_by_id = Integer()
+    uploaded_by_id = Integer(allow_none=True)
     created_at = DateTime()

@@ -18,6 +18,7 @@ from omd_gov.notifications.schemas import (
     NotificationPage,
     NotificationQuery,
     NotificationRead,
+    WebhookCreated,
     WebhookIn,
     WebhookOut,
 )
@@ -77,7 +78,7 @@ def list_failures(query: dict[str, Any]) -> Any:
 @bp.get("/webhooks")
 @bp.auth_required(auth)
 @roles_required(Role.ADMIN)
-@bp.output(WebhookOut(many=True, exclude=("secret",)))
+@bp.output(WebhookOut(many=True))
 def list_webhooks() -> Any:
     return queries.list_webhooks(db.session)
 
@@ -86,7 +87,7 @@ def list_webhooks() -> Any:
 @bp.auth_required(auth)
 @roles_required(Role.ADMIN)
 @bp.input(WebhookIn, arg_name="data")
-@bp.output(WebhookOut, status_code=201)
+@bp.output(WebhookCreated, status_code=201)
 def create_webhook(data: dict[str, Any]) -> Any:
     """Register an organisation's webhook; its signing secret is shown once."""
     return services.create_webhook(

@@ -8,6 +8,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
 
+from omd_gov.api_contract import IdField
 from omd_gov.notifications.redact import redact
 
 
@@ -60,7 +61,7 @@ class FailureOut(Schema):
 
 
 class WebhookIn(Schema):
-    organization_id = Integer(required=True, validate=Range(min=1))
+    organization_id = IdField(required=True)
     url = String(
         required=True, validate=[Length(1, 500), Regexp(r"^https?://", error="http(s) URL")]
     )
@@ -79,4 +80,7 @@ class WebhookOut(Schema):
     url = RedactedUrl(metadata={"description": "without any user:password part"})
     active = Boolean()
     created_at = DateTime()
-    secret = String(metadata={"description": "only in the answer to its creation"})
+
+
+class WebhookCreated(WebhookOut):
+    secret = String(metadata={"description": "the signing secret, shown only here, once"})
