@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from omd_gov.agreements.lifecycle import CANVAS_FROZEN_STATES
 from omd_gov.agreements.models import Agreement, Party
@@ -46,15 +46,28 @@ FULL_AGREEMENT = (
 )
 
 
+# A unit of work loads its agreement in one statement: the row lock and
+# everything its guards, effects and answer read, joined. The children
+# multiply (parties x data assets x signatures rows), all of one agreement.
+LOCKED_AGREEMENT = (
+    joinedload(Agreement.cooperation, innerjoin=True),
+    joinedload(Agreement.parties).joinedload(Party.organization),
+    joinedload(Agreement.data_assets),
+    joinedload(Agreement.signatures),
+)
+
+
 def get_visible(
     session: Session, user: User, agreement_id: int, *, for_update: bool = False
 ) -> Agreement:
-    """The agreement, or 404 whether it is missing or hidden (existence must not leak)."""
+    """The agreement, or 404 whether it is missing or hidden (existence must not leak).
+    ``for_update`` locks its row (only that row) for a unit of work."""
     statement = visible(select(Agreement).where(Agreement.id == agreement_id), user)
-    statement = statement.options(*FULL_AGREEMENT)
     if for_update:
-        statement = statement.with_for_update()
-    agreement = session.execute(statement).scalar_one_or_none()
+        statement = statement.options(*LOCKED_AGREEMENT).with_for_update(of=Agreement)
+    else:
+        statement = statement.options(*FULL_AGREEMENT)
+    agreement = session.execute(statement).unique().scalar_one_or_none()
     if agreement is None:
         raise NotFound(f"agreement {agreement_id} not found")
     return agreement

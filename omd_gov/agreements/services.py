@@ -17,7 +17,8 @@ from omd_gov.agreements.queries import get_visible
 from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import Role
 from omd_gov.db import transaction
-from omd_gov.errors import Forbidden
+from omd_gov.errors import Forbidden, GuardFailed, IllegalTrigger
+from omd_gov.observability.metrics import TRANSITIONS
 from omd_gov.preconditions import require_version
 
 
@@ -50,8 +51,19 @@ def edit_draft(
 def fire_trigger(
     session: Session, actor: Actor, agreement_id: int, trigger: str, comment: str
 ) -> Agreement:
-    with _locked(session, actor, agreement_id) as agreement:
-        return transitions.transition(session, actor, agreement, trigger, comment)
+    """Fire ``trigger``, counted by outcome (only triggers the lifecycle knows
+    get this far, so the label stays a short list)."""
+    try:
+        with _locked(session, actor, agreement_id) as agreement:
+            fired = transitions.transition(session, actor, agreement, trigger, comment)
+    except IllegalTrigger:
+        TRANSITIONS.labels(trigger, "illegal").inc()
+        raise
+    except (GuardFailed, Forbidden):
+        TRANSITIONS.labels(trigger, "refused").inc()
+        raise
+    TRANSITIONS.labels(trigger, "fired").inc()
+    return fired
 
 
 def derive_draft(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import EllipsisType
 from typing import Any, Protocol
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, scoped_session
 
 from omd_gov.audit import tree
 from omd_gov.audit.encoding import event_hash, leaf_of
@@ -81,15 +81,8 @@ def record(
 
 
 def _append(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
-    head = session.execute(
-        select(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # never a stale copy of the tip
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, seq=0, hash=GENESIS_HASH)
-        session.add(head)
+    tip = _tip(session)
+    head = tip.head
     audit_event = AuditEvent(
         seq=head.seq + 1,
         occurred_at=utcnow(),
@@ -103,9 +96,75 @@ def _append(session: Session, actor: Actor, **fields: Any) -> AuditEvent:
     leaf = leaf_of(audit_event)
     audit_event.hash = hashlib.sha256(leaf).hexdigest()
     head.seq, head.hash = audit_event.seq, audit_event.hash
-    session.add(audit_event)
     tree.append_leaf(session, head, leaf)
+    tip.unwritten.append(audit_event)
     return audit_event
+
+
+@dataclass
+class _Tip:
+    """A transaction's hold on the chain: it reads and locks the head once,
+    and inserts its events together (one statement) when it commits, or
+    before anything in it reads events."""
+
+    transaction: SessionTransaction
+    head: AuditChainHead
+    unwritten: list[AuditEvent] = field(default_factory=list)
+
+
+_TIP = "omd_audit_tip"
+
+
+def _tip(session: Session) -> _Tip:
+    if isinstance(session, scoped_session):
+        session = session()  # the request's own Session behind the proxy
+    tip: _Tip | None = session.info.get(_TIP)
+    if tip is not None and tip.transaction is session.get_transaction():
+        return tip  # the head is locked by this transaction: nobody else moved it
+    head = session.execute(
+        select(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # never a stale copy of the tip
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, seq=0, hash=GENESIS_HASH)
+        session.add(head)
+    transaction = session.get_transaction()
+    assert transaction is not None  # the SELECT began one
+    tip = session.info[_TIP] = _Tip(transaction, head)
+    return tip
+
+
+_COLUMNS = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]
+
+
+def write_pending(session: Session) -> None:
+    """Insert the events recorded in this transaction and not yet written."""
+    tip: _Tip | None = session.info.get(_TIP)
+    if tip is None or not tip.unwritten:
+        return
+    rows = [{key: getattr(item, key) for key in _COLUMNS} for item in tip.unwritten]
+    tip.unwritten = []
+    session.execute(insert(AuditEvent), rows, execution_options={"render_nulls": True})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    if state.is_select and any(mapper.class_ is AuditEvent for mapper in state.all_mappers):
+        write_pending(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release(session: Session, transaction: SessionTransaction) -> None:
+    tip: _Tip | None = session.info.get(_TIP)
+    if tip is not None and tip.transaction is transaction:
+        del session.info[_TIP]  # committed (written) or rolled back (dropped)
 
 
 @dataclass(frozen=True)

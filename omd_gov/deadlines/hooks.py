@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements import hooks
 from omd_gov.agreements.hooks import TransitionStep
 from omd_gov.agreements.lifecycle import State, Trigger
-from omd_gov.auth.models import Role
+from omd_gov.agreements.models import Agreement
+from omd_gov.auth.models import Role, User
 from omd_gov.deadlines.models import Deadline
 from omd_gov.deadlines.queries import agreement_deadlines
 from omd_gov.deadlines.schedule import due_date
@@ -26,8 +28,8 @@ from omd_gov.deadlines.scheduling import (
     close_deadline,
     context,
     next_review,
+    of_agreement,
     open_deadline,
-    open_deadlines,
     record_deadline_changes,
 )
 
@@ -42,35 +44,59 @@ STATE_KINDS: dict[State, tuple[str, ...]] = {
 
 def register() -> None:
     hooks.after_transition(deadlines_follow_lifecycle)
-    hooks.extend_detail("deadlines", agreement_deadlines)
+    hooks.extend_detail("deadlines", _detail)
 
 
 def deadlines_follow_lifecycle(session: Session, step: TransitionStep) -> None:
-    ctx = context(session)
-    closed = _close_for(session, ctx, step)
-    opened = _open_for(session, ctx, step)
-    if closed or opened:
-        record_deadline_changes(session, step.actor, step.agreement.id, opened, closed)
+    # No autoflush: the transition's audit head and rows are written once, at commit.
+    with session.no_autoflush:
+        ctx = context(session)
+        known = of_agreement(session, ctx, step.agreement.id)
+        closed = _close_for(session, ctx, step, known)
+        opened = _open_for(session, ctx, step, known)
+        if closed or opened:
+            record_deadline_changes(session, step.actor, step.agreement.id, opened, closed)
+    kept = session.info.setdefault(_KEPT, {})
+    kept[step.agreement.id] = known + [d for d in opened if d not in known]
 
 
-def _close_for(session: Session, ctx: Context, step: TransitionStep) -> list[Deadline]:
+# The agreement's deadlines as its transition left them, for the answer built
+# right after the commit; forgotten as soon as the session reads again.
+_KEPT = "omd_deadlines_after_transition"
+
+
+@event.listens_for(Session, "after_begin")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_KEPT, None)
+
+
+def _detail(session: Session, user: User, agreement: Agreement) -> list[Any]:
+    known = session.info.get(_KEPT, {}).get(agreement.id)
+    return agreement_deadlines(session, user, agreement, known)
+
+
+def _close_for(
+    session: Session, ctx: Context, step: TransitionStep, known: list[Deadline]
+) -> list[Deadline]:
     agreement = step.agreement
-    closing: list[Deadline] = []
+    kinds: tuple[str, ...] = ()
     if step.from_state != step.to_state:
-        closing += open_deadlines(session, agreement.id, STATE_KINDS.get(step.from_state, ()))
+        kinds = STATE_KINDS.get(step.from_state, ())
     elif step.trigger == Trigger.SIGN:
+        kinds = ("signature",)
+    closing = [deadline for deadline in known if deadline.is_open and deadline.kind in kinds]
+    if step.from_state == step.to_state:  # a signature closes its own party's deadline only
         signed = {signature.party_id for signature in agreement.live_signatures}
-        closing += [
-            deadline
-            for deadline in open_deadlines(session, agreement.id, ("signature",))
-            if deadline.party_id in signed
-        ]
+        closing = [deadline for deadline in closing if deadline.party_id in signed]
     for deadline in closing:
         close_deadline(session, ctx, deadline, str(step.trigger))
     return closing
 
 
-def _open_for(session: Session, ctx: Context, step: TransitionStep) -> list[Deadline]:
+def _open_for(
+    session: Session, ctx: Context, step: TransitionStep, known: list[Deadline]
+) -> list[Deadline]:
     """The deadlines that entering ``step.to_state`` opens."""
     if step.from_state == step.to_state:
         return []
@@ -78,7 +104,7 @@ def _open_for(session: Session, ctx: Context, step: TransitionStep) -> list[Dead
 
     def open_(kind: str, due: date | None = None, **assignment: Any) -> Deadline:
         due = due or due_date(ctx.policies[kind], ctx.cal, ctx.today)
-        return open_deadline(session, ctx, agreement.id, kind, due, **assignment)
+        return open_deadline(session, ctx, agreement.id, kind, due, known=known, **assignment)
 
     if step.to_state == State.LEGAL_REVIEW:
         return [open_("legal_review", assignee_role=Role.LEGAL_OFFICER.value)]

@@ -5,7 +5,7 @@ the business calendar that the API shows."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -144,15 +144,26 @@ def get_deadline(session: Session, user: User, deadline_id: int, today: date) ->
 def of_agreement(session: Session, user: User, agreement: Agreement, today: date) -> list[Any]:
     """The deadlines shown with an agreement (open first, then the closed ones)."""
     statement = visible(_with_reference().where(Deadline.agreement_id == agreement.id), user)
-    rows = session.execute(statement.order_by(Deadline.id)).all()
-    out = [_row(d, reference, today) for d, reference in rows]
+    return _shown(session.execute(statement.order_by(Deadline.id)).all(), today)
+
+
+def _shown(rows: Iterable[tuple[Deadline, str]], today: date) -> list[dict[str, Any]]:
+    out = [_row(deadline, reference, today) for deadline, reference in rows]
     return sorted(out, key=lambda row: (row["status"] != "open", row["due_on"], row["id"]))
 
 
-def agreement_deadlines(session: Session, user: User, agreement: Agreement) -> list[Any]:
-    """The agreement's deadlines, serialised for ``GET /agreements/{id}``."""
+def agreement_deadlines(
+    session: Session, user: User, agreement: Agreement, known: list[Deadline] | None = None
+) -> list[Any]:
+    """The agreement's deadlines, serialised for ``GET /agreements/{id}``.
+    ``known``: all of them, as the transition just committed left them; office
+    staff see every one, so they need no read."""
     today = office_today(current_app.config)
-    return list(DeadlineOut(many=True).dump(of_agreement(session, user, agreement, today)))
+    if known is not None and user.is_office:
+        shown = _shown(((deadline, agreement.reference) for deadline in known), today)
+    else:
+        shown = of_agreement(session, user, agreement, today)
+    return list(DeadlineOut(many=True).dump(shown))
 
 
 def list_policies(session: Session) -> list[dict[str, Any]]:
