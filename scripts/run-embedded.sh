@@ -11,6 +11,11 @@ mkdir -p "$OMD_INSTANCE_DIR"
 SMTP_PORT="${OMD_DEV_SMTP_PORT:-8025}"
 export OMD_SMTP_URL="${OMD_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}"
 export OMD_SWEEP_SECONDS="${OMD_SWEEP_SECONDS:-60}"
+# Metrics: the web server and the worker count into one folder, so a scrape
+# of /metrics shows both (docs/OPERATIONS.md). The token is a DEMO CREDENTIAL.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$OMD_INSTANCE_DIR/prometheus}"
+export OMD_METRICS_TOKEN="${OMD_METRICS_TOKEN:-demo-metrics-token}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 LOGS="$OMD_INSTANCE_DIR"
 pids=()
 
@@ -53,8 +58,11 @@ omd-gov is starting on http://127.0.0.1:${OMD_PORT:-8000}
   Try:           curl -H 'Authorization: Bearer demo-legal-officer' http://127.0.0.1:${OMD_PORT:-8000}/api/v1/agreements
   Deadlines:     curl -H 'Authorization: Bearer demo-legal-officer' 'http://127.0.0.1:${OMD_PORT:-8000}/api/v1/deadlines?assignee=me'
   Reminder mail: tail -f $LOGS/mail.log     (local SMTP debugging server on 127.0.0.1:$SMTP_PORT)
-  Worker, beat:  $LOGS/worker.log, $LOGS/beat.log   (sweep every ${OMD_SWEEP_SECONDS}s)
+  Worker, beat:  $LOGS/worker.log, $LOGS/beat.log   (sweep every ${OMD_SWEEP_SECONDS}s; JSON lines)
+  Health:        curl http://127.0.0.1:${OMD_PORT:-8000}/healthz/live   and   /healthz/ready
+  Metrics:       curl -H 'Authorization: Bearer $OMD_METRICS_TOKEN' http://127.0.0.1:${OMD_PORT:-8000}/metrics
 The demo tokens above are DEMO CREDENTIALS: public, and refused unless OMD_DEMO=1.
+The metrics token is a demo value too: set OMD_METRICS_TOKEN to a secret of your own.
 Stop with Ctrl-C.
 
 MSG
