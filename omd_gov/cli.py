@@ -1,4 +1,4 @@
-"""The ``omd-gov`` command line: init, users, demo, serve, audit."""
+"""The ``omd-gov`` command line: init, users, demo, serve, backup, restore, audit."""
 
 from __future__ import annotations
 
@@ -158,6 +158,39 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     from omd_gov.wsgi_server import run
 
     run(_app(), host, port, workers, threads)
+
+
+@main.command()
+@click.option("--to", "to_dir", required=True, type=click.Path(path_type=Path))
+def backup(to_dir: Path) -> None:
+    """Copy the database, the stored documents and the audit signer's note into
+    a new or empty DIR, while the service runs, with a manifest of sha256 sums."""
+    from omd_gov.backup import services as backup_services
+
+    try:
+        summary = backup_services.backup(_app(), to_dir)
+    except ServiceError as error:
+        raise click.ClickException(error.detail) from error
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.option("--from", "from_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="replace a database that already holds data")
+def restore(from_dir: Path, force: bool) -> None:
+    """Check every sum of a backup, restore it into this (empty) instance, then
+    verify the whole audit log; exit 1 if anything is refused or does not verify."""
+    from omd_gov.backup import services as backup_services
+
+    try:
+        summary = backup_services.restore(_app(), from_dir, force=force)
+    except ServiceError as error:
+        raise click.ClickException(error.detail) from error
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(json.dumps(summary.verification, indent=2))
+    sys.exit(0 if summary.ok else 1)
 
 
 @main.group()
