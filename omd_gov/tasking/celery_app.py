@@ -6,7 +6,8 @@ The broker comes from ``OMD_BROKER_URL``:
   transport with its folders under ``path``;
 - ``redis://host:6379/0``: with one ``visibility_timeout`` for every client
   (it must exceed the longest retry countdown, or Redis redelivers early);
-- ``amqp://user:pass@host:5672//``: RabbitMQ.
+- ``amqp://user:pass@host:5672//``: RabbitMQ, on a quorum queue (replicated
+  and durable; see :func:`queue_settings`).
 
 Tasks are published by name with :func:`enqueue_after_commit`, so a worker
 never looks for a row that is not committed yet; a publish that fails is
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import os
 import uuid
 from collections.abc import Mapping, Sequence
@@ -38,6 +40,8 @@ from sqlalchemy.orm import Session
 from omd_gov.db import call_after_commit
 
 log = logging.getLogger(__name__)
+
+AMQP_SCHEMES = ("amqp", "amqps", "pyamqp")
 
 
 class _AtomicFilesystemChannel(filesystem.Channel):
@@ -113,7 +117,6 @@ def celery_config(
     module's ``PERIODIC`` (beat entry -> (task name, setting of its period in
     seconds)) goes into beat's schedule."""
     url, options = transport_options(config)
-    queue = config["OMD_CELERY_QUEUE"]
     embedded = url == "filesystem://"
     return {
         "broker_url": url,
@@ -128,9 +131,7 @@ def celery_config(
             "interval_step": 0.2,
             "interval_max": 0.5,
         },
-        "task_default_queue": queue,
-        "task_default_exchange": queue,
-        "task_default_routing_key": queue,
+        **queue_settings(url, config["OMD_CELERY_QUEUE"]),
         "task_acks_late": True,
         "task_ignore_result": True,
         "worker_prefetch_multiplier": 1,
@@ -141,6 +142,30 @@ def celery_config(
         "beat_schedule_filename": str(Path(instance_path) / "celerybeat-schedule"),
         "beat_schedule": beat_schedule(config, task_modules),
     }
+
+
+def queue_settings(url: str, queue: str) -> dict[str, Any]:
+    """The task queue (and its exchange, of the same name). On RabbitMQ it is
+    a quorum queue, and so is any queue a route creates. A queue that exists
+    as classic cannot be redeclared: docs/OPERATIONS.md says how to move."""
+    settings: dict[str, Any] = {
+        "task_default_queue": queue,
+        "task_default_exchange": queue,
+        "task_default_routing_key": queue,
+    }
+    if urlsplit(url).scheme in AMQP_SCHEMES:
+        settings |= {
+            "task_default_queue_type": "quorum",
+            "task_create_missing_queue_type": "quorum",
+            # Retry countdowns go through RabbitMQ's native delayed delivery,
+            # which needs a topic exchange: on a direct one, a worker would hold
+            # the message until its ETA, and a quorum queue's prefetch is fixed.
+            "task_default_exchange_type": "topic",
+            "task_create_missing_queue_exchange_type": "topic",
+            # Quorum queues refuse global QoS: per-consumer prefetch instead.
+            "worker_detect_quorum_queues": True,
+        }
+    return settings
 
 
 def beat_schedule(config: Mapping[str, Any], task_modules: Sequence[str]) -> dict[str, Any]:
@@ -160,9 +185,19 @@ def celery_app_for(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+        def retry(self, *args: Any, countdown: float | None = None, **options: Any) -> Any:
+            if countdown and self.app.conf.task_default_queue_type == "quorum":
+                # RabbitMQ's delayed delivery counts whole seconds and refuses less than one.
+                countdown = math.ceil(countdown)
+            return super().retry(*args, countdown=countdown, **options)
+
     celery = Celery(app.import_name, task_cls=FlaskTask)
     task_modules = app.extensions["omd_task_modules"]
     celery.conf.update(celery_config(app.config, app.instance_path, task_modules))
+    # Imported here, so that `python -m omd_gov.tasking.heartbeat` (the probe) runs it fresh.
+    from omd_gov.tasking import heartbeat
+
+    heartbeat.install(celery)
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
