@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OMD_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: setup system-deps run test test-sqlite test-postgres lint bench clean
+.PHONY: setup system-deps run test test-sqlite test-postgres lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ lint: $(STAMP)
 
 bench: setup
 	bash bench/run.sh
+
+# The generated API contract test, long and with fresh random seeds (CI runs a
+# short, derandomised pass). FUZZ_EXAMPLES per operation and input mode.
+fuzz: setup
+	bash scripts/start-services.sh
+	OMD_CONTRACT_EXAMPLES=$${FUZZ_EXAMPLES:-200} OMD_CONTRACT_RANDOM=1 OMD_TEST_STEPS="sqlite postgres" \
+		bash scripts/test.sh tests/integration/test_contract.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
