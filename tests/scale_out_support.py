@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,9 +151,11 @@ class Process:
             os.kill(self.process.pid, signum)
 
     def end(self) -> None:
-        """Tests need no graceful drain: SIGCONT (in case it was frozen), SIGKILL."""
-        self.signal(signal.SIGCONT)
-        self.signal(signal.SIGKILL)
+        """Tests need no graceful drain: SIGKILL to its process group (a serve
+        instance's gunicorn workers too), after SIGCONT in case it was frozen."""
+        for signum in (signal.SIGCONT, signal.SIGKILL):
+            with suppress(ProcessLookupError):  # the whole group is gone already
+                os.killpg(self.process.pid, signum)
         self.process.wait(10)
 
 
@@ -168,7 +170,9 @@ class Cluster:
     def _spawn(self, name: str, command: list[str], heartbeat: Path | None = None) -> Process:
         log_path = self.directory / f"{name}.log"
         with log_path.open("ab") as log:
-            popen = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=log)
+            popen = subprocess.Popen(
+                command, cwd=REPO, env=self.env, stdout=log, stderr=log, start_new_session=True
+            )
         process = Process(name, popen, log_path, heartbeat)
         self.processes.append(process)
         return process
