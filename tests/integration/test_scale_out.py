@@ -44,12 +44,8 @@ from tests.scale_out_support import (
 )
 
 AGREEMENTS = 4  # submitted through both instances at once; the first half approved too
-EDIT_ROUNDS = 4
-LIFECYCLE = (
-    "create",
-    "submit",
-    "approve",
-)  # rounds of two simultaneous edits with the same If-Match
+EDIT_ROUNDS = 4  # rounds of two simultaneous edits with the same If-Match
+LIFECYCLE = ("create", "submit", "approve")
 
 
 @pytest.fixture(scope="module")
