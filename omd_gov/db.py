@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TypeVar, TypeVarTuple
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar, TypeVarTuple
 
+from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Dialect, MetaData, Select, event
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import ColumnElement, DateTime, Dialect, MetaData, Select, event, tuple_
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
+
+from omd_gov.errors import Unprocessable
 
 # Deterministic constraint names keep Alembic migrations portable.
 NAMING_CONVENTION = {
@@ -89,19 +93,102 @@ def end_read(session: Session, what: str) -> None:
 
 
 @dataclass(frozen=True)
+class Keyset(Generic[R]):
+    """A list's order, made for cursor pages: columns that end in a unique one
+    (the id), all ascending or all descending, served by an index, and how to
+    read that key from one of the list's rows."""
+
+    name: str  # a cursor is only good for the list that gave it out
+    columns: tuple[QueryableAttribute[Any], ...]  # mapped columns
+    key: Callable[[R], tuple[Any, ...]]
+    descending: bool = False
+
+    def order(self) -> list[ColumnElement[Any]]:
+        return [column.desc() if self.descending else column.asc() for column in self.columns]
+
+    def after(self, values: tuple[Any, ...]) -> ColumnElement[bool]:
+        """Rows after ``values`` in this order: a range of the index, no OFFSET."""
+        if len(values) == 1:
+            here, there = self.columns[0], values[0]
+            return here < there if self.descending else here > there
+        row, other = tuple_(*self.columns), tuple_(*values)
+        return row < other if self.descending else row > other
+
+    def cursor(self, row: R) -> str:
+        values = [v.isoformat() if isinstance(v, date) else v for v in self.key(row)]
+        return _cursors().dumps([self.name, *values])
+
+    def decode(self, cursor: str) -> tuple[Any, ...]:
+        try:
+            name, *raw = _cursors().loads(cursor)
+            if name != self.name or len(raw) != len(self.columns):
+                raise ValueError(f"not a cursor of {self.name}")
+            return tuple(_typed(c, v) for c, v in zip(self.columns, raw, strict=True))
+        except (BadData, ValueError, TypeError) as error:
+            raise Unprocessable(
+                "the cursor is not one this list gave out",
+                [{"field": "cursor", "message": "malformed or altered cursor"}],
+            ) from error
+
+
+def _cursors() -> URLSafeSerializer:
+    """Cursors are signed (base64url JSON plus an HMAC): opaque, and a forged
+    one is refused before it reaches SQL."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="omd-gov.page-cursor")
+
+
+def _typed(column: QueryableAttribute[Any], value: object) -> Any:
+    expected = column.expression.type.python_type
+    if expected is int and type(value) is int:
+        return value
+    if expected is date and isinstance(value, str):
+        return date.fromisoformat(value)
+    raise TypeError(f"{value!r} is not a {expected.__name__}")
+
+
+@dataclass(frozen=True)
+class Page(Generic[R]):
+    items: list[R]
+    next_cursor: str | None  # where the next page starts; None on the last one
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+@dataclass(frozen=True)
 class PageRequest:
-    """One page of a list. Fetching ``per_page + 1`` rows tells whether a next
-    page exists without counting the whole table."""
+    """One page of a list: by number (OFFSET) or after a cursor (keyset: it
+    reads only the page's index entries, however deep). Fetching
+    ``per_page + 1`` rows tells whether a next page exists without counting."""
 
     page: int = 1
     per_page: int = 20
+    cursor: str | None = None
 
-    def apply(self, statement: Select[*Ts]) -> Select[*Ts]:
-        return statement.offset((self.page - 1) * self.per_page).limit(self.per_page + 1)
+    def __post_init__(self) -> None:
+        if self.cursor is not None and self.page > 1:
+            raise Unprocessable(
+                "a cursor page has no page number",
+                [{"field": "cursor", "message": "give a cursor or a page number, not both"}],
+            )
 
-    def split(self, rows: Sequence[R]) -> tuple[list[R], bool]:
-        """The page's rows and whether there is a next page."""
-        return list(rows[: self.per_page]), len(rows) > self.per_page
+    def apply(self, statement: Select[*Ts], keyset: Keyset[Any]) -> Select[*Ts]:
+        statement = statement.order_by(*keyset.order()).limit(self.per_page + 1)
+        if self.cursor is not None:
+            return statement.where(keyset.after(keyset.decode(self.cursor)))
+        return statement.offset((self.page - 1) * self.per_page)
+
+    def split(self, rows: Sequence[R], keyset: Keyset[R]) -> Page[R]:
+        """The page's rows, and the cursor of the next page if there is one."""
+        items = list(rows[: self.per_page])
+        more = len(rows) > self.per_page
+        return Page(items, keyset.cursor(items[-1]) if more else None)
+
+    def answer(self, page: Page[Any], **extra: object) -> dict[str, object]:
+        """The page as the list endpoints return it."""
+        return {"items": page.items, "page": self.page, "per_page": self.per_page,
+                "has_next": page.has_next, "next_cursor": page.next_cursor} | extra  # fmt: skip
 
 
 @contextmanager

@@ -40,9 +40,8 @@ def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str
 @bp.input(AgreementQuery, location="query", arg_name="query")
 @bp.output(AgreementPage)
 def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
-    page = PageRequest(query.pop("page"), query.pop("per_page"))
-    items, has_next = list_visible(db.session, current_user(), AgreementFilter(**query), page)
-    return {"items": items, "page": page.page, "per_page": page.per_page, "has_next": has_next}
+    page = PageRequest(query.pop("page"), query.pop("per_page"), query.pop("cursor", None))
+    return page.answer(list_visible(db.session, current_user(), AgreementFilter(**query), page))
 
 
 @bp.post("/agreements")

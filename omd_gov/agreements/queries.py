@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from omd_gov.agreements.lifecycle import CANVAS_FROZEN_STATES
 from omd_gov.agreements.models import Agreement, Party
 from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.models import User
-from omd_gov.db import PageRequest
+from omd_gov.db import Keyset, Page, PageRequest
 from omd_gov.errors import Forbidden, NotFound
 
 T = TypeVar("T")
@@ -64,12 +64,41 @@ def get_visible(
     ``for_update`` locks its row (only that row) for a unit of work."""
     statement = visible(select(Agreement).where(Agreement.id == agreement_id), user)
     if for_update:
-        statement = statement.options(*LOCKED_AGREEMENT).with_for_update(of=Agreement)
-    else:
-        statement = statement.options(*FULL_AGREEMENT)
-    agreement = session.execute(statement).unique().scalar_one_or_none()
+        return _locked(session, statement, agreement_id)
+    agreement = session.execute(statement.options(*FULL_AGREEMENT)).scalar_one_or_none()
     if agreement is None:
         raise NotFound(f"agreement {agreement_id} not found")
+    return agreement
+
+
+def _locked(session: Session, statement: Select[Agreement], agreement_id: int) -> Agreement:
+    """The agreement and its children, its row locked. A lock that waited for
+    another writer (PostgreSQL, read committed) yields the row as that writer
+    left it, but the joined children as the statement's snapshot saw them:
+    the version the snapshot saw tells, and then the children are read again.
+    Every write to a child bumps the agreement's version."""
+    before = aliased(Agreement)
+    seen = select(before.version).where(before.id == Agreement.id).scalar_subquery()
+    found = (
+        session.execute(
+            statement.add_columns(seen)
+            .options(*LOCKED_AGREEMENT)
+            .with_for_update(of=Agreement)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
+    if found is None:
+        raise NotFound(f"agreement {agreement_id} not found")
+    agreement: Agreement = found[0]
+    if found[1] != agreement.version:
+        session.execute(
+            select(Agreement)
+            .where(Agreement.id == agreement.id)
+            .options(*LOCKED_AGREEMENT)
+            .execution_options(populate_existing=True)
+        ).unique().one()
     return agreement
 
 
@@ -81,10 +110,17 @@ class AgreementFilter:
     q: str | None = None
 
 
+# Newest first: id order, served by the primary key and by (state, id) and
+# (cooperation_id, id) when those filters apply.
+NEWEST_FIRST: Keyset[Agreement] = Keyset(
+    "agreements", (Agreement.id,), key=lambda agreement: (agreement.id,), descending=True
+)
+
+
 def list_visible(
     session: Session, user: User, flt: AgreementFilter, page: PageRequest
-) -> tuple[list[Agreement], bool]:
-    """One page of agreements, newest first, and whether a next page exists."""
+) -> Page[Agreement]:
+    """One page of agreements, newest first, and where the next one starts."""
     statement = visible(select(Agreement), user)
     if flt.state:
         statement = statement.where(Agreement.state == flt.state)
@@ -101,18 +137,17 @@ def list_visible(
                 Agreement.purpose.ilike(pattern),
             )
         )
-    # Deferred join: OFFSET walks a narrow index (e.g. (state, id)) without
-    # reading table rows; only the page's own rows are fetched.
-    page_ids = page.apply(
-        statement.with_only_columns(Agreement.id).order_by(Agreement.id.desc())
-    ).subquery()
+    # Deferred join: the page is found on a narrow index (e.g. (state, id)),
+    # by OFFSET or after a cursor, without reading table rows; only the
+    # page's own rows are fetched.
+    page_ids = page.apply(statement.with_only_columns(Agreement.id), NEWEST_FIRST).subquery()
     statement = (
         select(Agreement)
         .join(page_ids, Agreement.id == page_ids.c.id)
-        .order_by(Agreement.id.desc())
+        .order_by(*NEWEST_FIRST.order())
         .options(selectinload(Agreement.parties).joinedload(Party.organization))
     )
-    return page.split(session.execute(statement).scalars().all())
+    return page.split(session.execute(statement).scalars().all(), NEWEST_FIRST)
 
 
 def events_of(session: Session, user: User, agreement_id: int) -> list[AuditEvent]:

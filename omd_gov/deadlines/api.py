@@ -38,11 +38,10 @@ def _today() -> date:
 def list_all(query: dict[str, Any]) -> dict[str, Any]:
     """Deadlines, soonest first. Partners' signatories see only their own."""
     me = current_user()
-    page = PageRequest(query.pop("page"), query.pop("per_page"))
+    page = PageRequest(query.pop("page"), query.pop("per_page"), query.pop("cursor", None))
     assignee = queries.assignee_named(db.session, me, query.pop("assignee", None))
     flt = DeadlineFilter(today=_today(), assignee=assignee, **query)
-    items, has_next = queries.list_deadlines(db.session, me, flt, page)
-    return {"items": items, "page": page.page, "per_page": page.per_page, "has_next": has_next}
+    return page.answer(queries.list_deadlines(db.session, me, flt, page))
 
 
 @bp.get("/deadlines/<int:deadline_id>")

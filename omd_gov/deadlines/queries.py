@@ -11,13 +11,13 @@ from datetime import date
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import party_of
 from omd_gov.auth.models import User
-from omd_gov.db import PageRequest
+from omd_gov.db import Keyset, Page, PageRequest
 from omd_gov.deadlines.calendar import office_calendar, office_today
 from omd_gov.deadlines.models import Deadline, MunicipalHoliday
 from omd_gov.deadlines.policy import load_policies
@@ -103,10 +103,16 @@ def _row(deadline: Deadline, reference: str, today: date) -> dict[str, Any]:
     }
 
 
+# Soonest first; open ones are served by the partial index on due_on.
+SOONEST_FIRST: Keyset[Row[Deadline, str]] = Keyset(
+    "deadlines", (Deadline.due_on, Deadline.id), key=lambda row: (row[0].due_on, row[0].id)
+)
+
+
 def list_deadlines(
     session: Session, user: User, flt: DeadlineFilter, page: PageRequest
-) -> tuple[list[dict[str, Any]], bool]:
-    """One page of deadlines, soonest first, and whether a next page exists."""
+) -> Page[dict[str, Any]]:
+    """One page of deadlines, soonest first, and where the next one starts."""
     statement = visible(_with_reference(), user)
     if flt.status != "all":
         statement = statement.where(Deadline.status == flt.status)
@@ -121,9 +127,8 @@ def list_deadlines(
         statement = statement.where(Deadline.kind == flt.kind)
     if flt.agreement_id:
         statement = statement.where(Deadline.agreement_id == flt.agreement_id)
-    ordered = statement.order_by(Deadline.due_on, Deadline.id)
-    rows, has_next = page.split(session.execute(page.apply(ordered)).all())
-    return [_row(d, ref, flt.today) for d, ref in rows], has_next
+    rows = page.split(session.execute(page.apply(statement, SOONEST_FIRST)).all(), SOONEST_FIRST)
+    return Page([_row(d, ref, flt.today) for d, ref in rows.items], rows.next_cursor)
 
 
 def get_deadline(session: Session, user: User, deadline_id: int, today: date) -> dict[str, Any]:

@@ -38,15 +38,10 @@ def _check_smtp_url(state: Any) -> None:
 @bp.output(NotificationPage)
 def list_notifications(query: dict[str, Any]) -> dict[str, Any]:
     """Your notifications, newest first, and how many are unread."""
-    me, page = current_user(), PageRequest(query["page"], query["per_page"])
-    items, has_next = queries.list_notifications(db.session, me, query.get("unread"), page)
-    return {
-        "items": items,
-        "unread": queries.unread_count(db.session, me),
-        "page": page.page,
-        "per_page": page.per_page,
-        "has_next": has_next,
-    }
+    me = current_user()
+    page = PageRequest(query["page"], query["per_page"], query.get("cursor"))
+    found = queries.list_notifications(db.session, me, query.get("unread"), page)
+    return page.answer(found, unread=queries.unread_count(db.session, me))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

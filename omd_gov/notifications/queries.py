@@ -10,24 +10,30 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from omd_gov.auth.models import User
-from omd_gov.db import PageRequest
+from omd_gov.db import Keyset, Page, PageRequest
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
 
 # A literal predicate, so PostgreSQL matches the partial index in every plan.
 UNFINISHED = "deliveries.status IN ('pending', 'sending', 'failed')"
 
 
+# Newest first, served by (user_id, id).
+NEWEST_FIRST: Keyset[Notification] = Keyset(
+    "notifications", (Notification.id,), key=lambda item: (item.id,), descending=True
+)
+
+
 def list_notifications(
     session: Session, user: User, unread: bool | None, page: PageRequest
-) -> tuple[list[Notification], bool]:
+) -> Page[Notification]:
     """One page of the user's notifications, newest first (``unread``: only
-    the unread ones, or only the read ones), and whether a next page exists."""
+    the unread ones, or only the read ones), and where the next one starts."""
     statement = select(Notification).where(Notification.user_id == user.id)
     if unread is not None:
         is_unread = Notification.read_at.is_(None)
         statement = statement.where(is_unread if unread else ~is_unread)
-    statement = page.apply(statement.order_by(Notification.id.desc()))
-    return page.split(session.execute(statement).scalars().all())
+    statement = page.apply(statement, NEWEST_FIRST)
+    return page.split(session.execute(statement).scalars().all(), NEWEST_FIRST)
 
 
 def unread_count(session: Session, user: User) -> int:

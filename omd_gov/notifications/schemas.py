@@ -16,6 +16,11 @@ class NotificationQuery(Schema):
     unread = Boolean(metadata={"description": "true: only unread"})
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=50, validate=Range(1, 200))
+    cursor = String(
+        validate=Length(1, 500),
+        metadata={"description": "start after this cursor (a page's next_cursor) instead of "
+                  "at a page number: as fast on the last page as on the first"},
+    )  # fmt: skip
 
 
 class NotificationOut(Schema):
@@ -41,6 +46,10 @@ class NotificationPage(Schema):
     page = Integer()
     per_page = Integer()
     has_next = Boolean()
+    next_cursor = String(
+        allow_none=True,
+        metadata={"description": "the cursor of the next page; null on the last one"},
+    )
 
 
 class FailureQuery(Schema):
