@@ -9,12 +9,13 @@ import hashlib
 import hmac
 
 from flask import Blueprint, Response, abort, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from omd_gov.errors import problem
 from omd_gov.observability.metrics import exposition
 
 bp = Blueprint("metrics", __name__)
+# The classic text format, which every Prometheus version reads.
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @bp.get("/metrics")
@@ -28,7 +29,7 @@ def metrics() -> Response:
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    response = Response(exposition(current_app), content_type=CONTENT_TYPE_LATEST)
+    response = Response(exposition(current_app), content_type=TEXT_FORMAT)
     response.headers["Cache-Control"] = "no-store"
     return response
 
