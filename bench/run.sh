@@ -38,6 +38,7 @@ bench "$PY" -m bench.documents_bench
 bench "$PY" -m bench.sweep_bench
 bench "$PY" -m bench.reminder_bench
 bench "$PY" -m bench.audit_bench
+bench "$PY" -m bench.lean_bench
 # The profiler needs a database kept by `api_bench --keep`: smoke runs only.
 [ ${#SMOKE[@]} -ne 0 ] && bench "$PY" -m bench.api_profile
 

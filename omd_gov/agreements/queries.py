@@ -37,24 +37,16 @@ def visible(statement: Select[T], user: User) -> Select[T]:
     return statement.where(party_of(user.organization_id))
 
 
-# What the detail view, the guards and the document snapshot read: three
-# batched SELECTs instead of a lazy load per collection and per organisation.
+# What the detail view, the guards and the document snapshot read, in one
+# statement: the children joined (parties x data assets x signatures rows,
+# all of one agreement) rather than a query per collection.
 FULL_AGREEMENT = (
-    selectinload(Agreement.parties).joinedload(Party.organization),
-    selectinload(Agreement.data_assets),
-    selectinload(Agreement.signatures),
-)
-
-
-# A unit of work loads its agreement in one statement: the row lock and
-# everything its guards, effects and answer read, joined. The children
-# multiply (parties x data assets x signatures rows), all of one agreement.
-LOCKED_AGREEMENT = (
-    joinedload(Agreement.cooperation, innerjoin=True),
     joinedload(Agreement.parties).joinedload(Party.organization),
     joinedload(Agreement.data_assets),
     joinedload(Agreement.signatures),
 )
+# A unit of work also reads the cooperation (the canvas guard).
+LOCKED_AGREEMENT = (joinedload(Agreement.cooperation, innerjoin=True), *FULL_AGREEMENT)
 
 
 def get_visible(
@@ -65,7 +57,7 @@ def get_visible(
     statement = visible(select(Agreement).where(Agreement.id == agreement_id), user)
     if for_update:
         return _locked(session, statement, agreement_id)
-    agreement = session.execute(statement.options(*FULL_AGREEMENT)).scalar_one_or_none()
+    agreement = session.execute(statement.options(*FULL_AGREEMENT)).unique().scalar_one_or_none()
     if agreement is None:
         raise NotFound(f"agreement {agreement_id} not found")
     return agreement
