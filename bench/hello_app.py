@@ -22,6 +22,7 @@ from omd_gov.wsgi_server import run
 def create_hello_app() -> Flask:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"  # never queried; see the docstring
+    app.config["OMD_LOG_FORMAT"] = "json"  # the runner's access log, as the app's default
     db.init_app(app)
 
     @app.get("/")
