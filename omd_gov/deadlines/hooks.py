@@ -61,7 +61,8 @@ def deadlines_follow_lifecycle(session: Session, step: TransitionStep) -> None:
 
 
 # The agreement's deadlines as its transition left them, for the answer built
-# right after the commit; forgotten as soon as the session reads again.
+# right after the commit; forgotten when the session begins its next
+# transaction or rolls back.
 _KEPT = "omd_deadlines_after_transition"
 
 
