@@ -7,7 +7,7 @@ Pure code (no Flask, no database) so it can be unit-tested on known dates;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -112,7 +112,12 @@ def office_today(config: Mapping[str, Any], now: datetime | None = None) -> date
 
 def office_calendar(session: Session, config: Mapping[str, Any]) -> BusinessCalendar:
     """The configured region plus the municipal days from the table."""
-    extra = {row.day: row.name for row in session.execute(select(MunicipalHoliday)).scalars().all()}
+    return calendar_with(config, session.execute(select(MunicipalHoliday)).scalars().all())
+
+
+def calendar_with(config: Mapping[str, Any], days: Iterable[MunicipalHoliday]) -> BusinessCalendar:
+    """The configured region plus these municipal days (rows already read)."""
+    extra = {row.day: row.name for row in days}
     return BusinessCalendar(
         config["OMD_CALENDAR_COUNTRY"], config["OMD_CALENDAR_SUBDIV"] or None, extra
     )

@@ -8,6 +8,7 @@ Changing it is ``services.update_policy``; this module holds the domain steps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -63,13 +64,15 @@ def _from_row(row: DeadlinePolicy) -> Policy:
     return Policy(kind=row.kind, **data)
 
 
-def load_policies(session: Session) -> dict[str, Policy]:
-    """The effective policy of every kind (table rows over the defaults)."""
+def policies_from(rows: Iterable[DeadlinePolicy]) -> dict[str, Policy]:
+    """The effective policy of every kind: these table rows over the defaults."""
     policies = dict(DEFAULTS)
-    for row in session.execute(select(DeadlinePolicy)).scalars():
-        if row.kind in policies:
-            policies[row.kind] = _from_row(row)
+    policies.update((row.kind, _from_row(row)) for row in rows if row.kind in policies)
     return policies
+
+
+def load_policies(session: Session) -> dict[str, Policy]:
+    return policies_from(session.execute(select(DeadlinePolicy)).scalars())
 
 
 def store_policy(

@@ -24,12 +24,13 @@ from omd_gov.db import utcnow
 from omd_gov.deadlines.calendar import (
     BusinessCalendar,
     OfficeClock,
+    calendar_with,
     office_calendar,
     office_clock,
     office_today,
 )
 from omd_gov.deadlines.models import Deadline, DeadlinePolicy, MunicipalHoliday, Reminder
-from omd_gov.deadlines.policy import DEFAULTS, Policy, _from_row, load_policies
+from omd_gov.deadlines.policy import Policy, load_policies, policies_from
 from omd_gov.deadlines.schedule import actions, add_months
 from omd_gov.tasking.celery_app import enqueue_after_commit
 
@@ -59,12 +60,9 @@ class Context:
 
     def use(self, policy_rows: Iterable[DeadlinePolicy], days: Iterable[MunicipalHoliday]) -> None:
         """Take the policy and the municipal days from rows already read."""
-        policies = dict(DEFAULTS)
-        policies.update((row.kind, _from_row(row)) for row in policy_rows if row.kind in policies)
-        extra = {row.day: row.name for row in days}
-        country, subdiv = self.config["OMD_CALENDAR_COUNTRY"], self.config["OMD_CALENDAR_SUBDIV"]
+        # Filled in place of the cached properties above.
         self.__dict__.update(
-            policies=policies, cal=BusinessCalendar(country, subdiv or None, extra)
+            policies=policies_from(policy_rows), cal=calendar_with(self.config, days)
         )
 
 
