@@ -16,8 +16,9 @@ from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.rules import RULES, role_may_fire, unmet_conditions
 from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
-from omd_gov.db import utcnow
+from omd_gov.db import call_after_commit, utcnow
 from omd_gov.errors import Conflict, Forbidden, GuardFailed, IllegalTrigger, Unprocessable
+from omd_gov.observability.metrics import TRANSITIONS
 
 
 def _context(
@@ -97,7 +98,10 @@ def fire_system(
         raise IllegalTrigger(
             f"'{trigger}' is not possible while the agreement is {agreement.state}"
         )
-    return _apply(session, agreement, trigger, Actor.system(), comment)
+    fired = _apply(session, agreement, trigger, Actor.system(), comment)
+    # Counted once it is real, like the triggers users fire (services.fire_trigger).
+    call_after_commit(session, TRANSITIONS.labels(str(trigger), "fired").inc)
+    return fired
 
 
 def _apply(

@@ -87,6 +87,24 @@ def test_transitions_are_counted_by_trigger_and_outcome(
     assert _delta(before, after, name, trigger="approve", outcome="refused") == 1
 
 
+def test_system_transitions_are_counted_once_committed(
+    world: World, client: Any, metrics_on: None
+) -> None:
+    """An amendment coming into force supersedes its predecessor: the system
+    fires that trigger, and it is counted like the users' ones."""
+    source = world.create_agreement()["id"]
+    world.to_state(source, "active")
+    amendment = world.api.as_(world.data_officer).post(f"/api/v1/agreements/{source}/amendments")
+    world.to_state(amendment.json["id"], "signing")
+    before = scrape(client)
+    world.fire(amendment.json["id"], world.sign_city, "sign")
+    assert world.fire(amendment.json["id"], world.sign_partner, "sign").status_code == 200
+    after = scrape(client)
+    name = "omd_transitions_total"
+    assert _delta(before, after, name, trigger="supersede", outcome="fired") == 1
+    assert _delta(before, after, name, trigger="sign", outcome="fired") == 2
+
+
 def test_renders_and_pdf_conversions_are_counted(
     world: World, app: Any, client: Any, metrics_on: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
