@@ -6,42 +6,30 @@ Exactly one writer wins; the losers get a clean 4xx (409 on a concurrent write,
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from omd_gov.db import db
 from tests.factories import Account
 from tests.integration.conftest import World
+from tests.support import race
 
 THREADS = 20
 
 
 def _race(app: Any, requests: list[Callable[[Any], Any]]) -> list[Any]:
-    """Run each request in its own thread, all released at once."""
-    barrier = threading.Barrier(len(requests))
-    results: list[Any] = [None] * len(requests)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=30)
-            results[index] = requests[index](client)
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    """Run each request in its own thread (own test client), all released at once."""
+    results = race(*(partial(_with_own_client, app, request) for request in requests))
     assert all(result is not None for result in results)
     # The test's own requests share one session: drop its (SQLite) read snapshot.
     db.session.rollback()
     return results
+
+
+def _with_own_client(app: Any, request: Callable[[Any], Any]) -> Any:
+    return request(app.test_client())
 
 
 def _fire(agreement_id: int, account: Account, trigger: str) -> Callable[[Any], Any]:

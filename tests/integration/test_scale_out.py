@@ -38,10 +38,10 @@ from tests.scale_out_support import (
     cluster,
     heartbeat_seen,
     postgres_app,
-    race,
     wait_until,
     web_ready,
 )
+from tests.support import race
 
 AGREEMENTS = 4  # submitted through both instances at once; the first half approved too
 EDIT_ROUNDS = 4  # rounds of two simultaneous edits with the same If-Match
