@@ -56,6 +56,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OMD_BROKER_VISIBILITY_TIMEOUT": int(_env("OMD_BROKER_VISIBILITY_TIMEOUT", "43200")),
         "OMD_BROKER_POLL_SECONDS": float(_env("OMD_BROKER_POLL_SECONDS", "0.25")),
         "OMD_BROKER_KEY_PREFIX": _env("OMD_BROKER_KEY_PREFIX", ""),
+        # Signatures (docs/SIGNATURES.md): level, trust store, revocation, e-seal.
+        "OMD_SIGNATURE_LEVEL": _env("OMD_SIGNATURE_LEVEL", "simple"),
+        "OMD_TRUST_DIR": _env("OMD_TRUST_DIR", str(instance / "trust")),
+        "OMD_TRUST_LIST": _env("OMD_TRUST_LIST", ""),  # optional local EU trusted list (XML)
+        "OMD_REVOCATION_MODE": _env("OMD_REVOCATION_MODE", "soft-fail"),
+        "OMD_SEAL_P12": _env("OMD_SEAL_P12", ""),
+        "OMD_SEAL_PASSWORD": _env("OMD_SEAL_PASSWORD", ""),
+        "OMD_TSA_URL": _env("OMD_TSA_URL", ""),
         # The audit log's signed checkpoints (docs/AUDIT.md)
         "OMD_AUDIT_SIGNING_KEY": _env(
             "OMD_AUDIT_SIGNING_KEY", str(instance / "audit-signing-key.pem")
