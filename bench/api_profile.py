@@ -47,7 +47,10 @@ STEPS = (
     ("unmet_conditions (omd_gov/agreements/rules.py", "guards"),
     ("transition (omd_gov/agreements/transitions.py", "state change (flush, version check)"),
     ("detail_extras (omd_gov/agreements/hooks.py", "the agreement's deadlines (detail view)"),
-    ("_detail (omd_gov/", "building the answer (allowed triggers, detail extras, serialising)"),
+    (
+        "agreement_response (omd_gov/",
+        "building the answer (allowed triggers, detail extras, serialising)",
+    ),
     ("_response (apiflask/", "serialising the page"),
     ("remove (sqlalchemy/orm/scoping.py", "end of request (session close/rollback)"),
 )

@@ -25,6 +25,7 @@ BLUEPRINT_MODULES = (
     "omd_gov.deadlines.calendar_api",
     "omd_gov.notifications.api",
     "omd_gov.documents.api",
+    "omd_gov.signatures.api",
 )
 # Each feature's Celery tasks (a module may declare PERIODIC ones for beat).
 TASK_MODULES = (
@@ -84,9 +85,11 @@ def _register_hooks() -> None:
     from omd_gov.cooperations.hooks import hold_canvas_while
     from omd_gov.deadlines import hooks as deadline_hooks
     from omd_gov.documents import hooks as document_hooks
+    from omd_gov.signatures import hooks as signature_hooks
 
     hold_canvas_while(holding_canvas)
-    document_hooks.register()
+    document_hooks.register()  # freezes the DSA and its PDF: before a signing round starts
+    signature_hooks.register()
     deadline_hooks.register()
 
 

@@ -1,4 +1,5 @@
-"""The ``omd-gov`` command line: init, users, demo, serve, backup, restore, audit."""
+"""The ``omd-gov`` command line: init, users, demo, serve, backup, restore, audit,
+signatures."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from omd_gov import create_app
 from omd_gov.auth.actors import Actor
 from omd_gov.db import db
 from omd_gov.errors import ServiceError
+from omd_gov.signatures.commands import signature_commands
 from omd_gov.users import services as user_services
 
 T = TypeVar("T")
@@ -55,8 +57,14 @@ def users() -> None:
 @click.option("--role", required=True)
 @click.option("--organization", "organization_id", type=int, default=None)
 @click.option("--language", default="en", type=click.Choice(["en", "es", "pt"]))
+@click.option("--signing-identity", default=None, help="a signatory's certificate identity")
 def create_user(
-    email: str, name: str, role: str, organization_id: int | None, language: str
+    email: str,
+    name: str,
+    role: str,
+    organization_id: int | None,
+    language: str,
+    signing_identity: str | None,
 ) -> None:
     """Create a user; prints its API token once, alone on the last line."""
     user, token = _user_command(
@@ -66,6 +74,7 @@ def create_user(
         role=role,
         organization_id=organization_id,
         language=language,
+        signing_identity=signing_identity,
     )
     click.echo(f"created user {user.id} {user.email} ({user.role}); its API token (shown once):")
     click.echo(token)
@@ -86,6 +95,15 @@ def deactivate(email: str) -> None:
     """Refuse the user's token from now on (the account and its history stay)."""
     user = _user_command(user_services.set_active, email=email, active=False)
     click.echo(f"deactivated {user.email}")
+
+
+@users.command("set-signing-identity")
+@click.option("--email", required=True)
+@click.option("--identity", required=True, help="e.g. IDCPT-12345678, or '' to clear")
+def set_signing_identity(email: str, identity: str) -> None:
+    """The identity a signatory's signing certificate must carry."""
+    user = _user_command(user_services.set_signing_identity, email=email, identity=identity)
+    click.echo(f"{user.email} signs as {user.signing_identity or '(nobody: legal must accept)'}")
 
 
 @users.command("set-supervisor")
@@ -115,6 +133,7 @@ def demo() -> None:
     from omd_gov.audit.services import publish_checkpoint
     from omd_gov.demo.data import DEMO_USERS
     from omd_gov.demo.services import load_demo
+    from omd_gov.demo.signing import demo_signing_summary
     from omd_gov.documents.services import install_builtins
 
     app = _app()
@@ -135,6 +154,8 @@ def demo() -> None:
     click.echo("DEMO CREDENTIALS (public, for demo mode only; disabled when OMD_DEMO is not 1):")
     for email, _name, role, _org, token in DEMO_USERS:
         click.echo(f"  {role:<22} {email:<32} Bearer {token}")
+    signing = Path(app.instance_path) / "signing"
+    click.echo(demo_signing_summary(signing, Path(app.config["OMD_TRUST_DIR"])))
 
 
 def _ensure_signing_key(app: Flask) -> None:
@@ -271,3 +292,6 @@ def audit_check_proof(note_file: Any, vkey: str, proof_file: Any) -> None:
     )
     click.echo(("valid: " if ok else "INVALID: ") + reason)
     sys.exit(0 if ok else 1)
+
+
+main.add_command(signature_commands(_app))

@@ -28,7 +28,7 @@ from omd_gov.preconditions import etag, if_match
 bp = APIBlueprint("agreements", __name__, tag="Agreements")
 
 
-def _detail(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str, str]]:
+def agreement_response(agreement: Agreement, status: int = 200) -> tuple[Any, int, dict[str, str]]:
     body = AgreementOut().dump(agreement)
     body["allowed_triggers"] = allowed_triggers(agreement, current_actor())
     body |= hooks.detail_extras(db.session, current_user(), agreement)
@@ -52,14 +52,14 @@ def list_agreements(query: dict[str, Any]) -> dict[str, Any]:
 def create_agreement(data: dict[str, Any]) -> Any:
     prefix = current_app.config["OMD_REFERENCE_PREFIX"]
     agreement = services.create_draft(db.session, current_actor(), data, prefix)
-    return _detail(agreement, 201)
+    return agreement_response(agreement, 201)
 
 
 @bp.get("/agreements/<int:agreement_id>")
 @bp.auth_required(auth)
 @bp.doc(responses={200: "The agreement (AgreementOut) with ETag and allowed_triggers"})
 def get_agreement(agreement_id: int) -> Any:
-    return _detail(get_visible(db.session, current_user(), agreement_id))
+    return agreement_response(get_visible(db.session, current_user(), agreement_id))
 
 
 @bp.patch("/agreements/<int:agreement_id>")
@@ -68,7 +68,7 @@ def get_agreement(agreement_id: int) -> Any:
 @bp.doc(responses={200: "The edited agreement", 412: "Stale If-Match", 428: "If-Match missing"})
 def patch_agreement(agreement_id: int, data: dict[str, Any]) -> Any:
     agreement = services.edit_draft(db.session, current_actor(), agreement_id, data, if_match())
-    return _detail(agreement)
+    return agreement_response(agreement)
 
 
 @bp.post("/agreements/<int:agreement_id>/transitions")
@@ -81,7 +81,7 @@ def post_transition(agreement_id: int, data: dict[str, Any]) -> Any:
     agreement = services.fire_trigger(
         db.session, current_actor(), agreement_id, data["trigger"], data["comment"]
     )
-    return _detail(agreement)
+    return agreement_response(agreement)
 
 
 @bp.post("/agreements/<int:agreement_id>/<any(amendments, renewals):kind>")
@@ -93,7 +93,7 @@ def derive_agreement(agreement_id: int, kind: str) -> Any:
     draft = services.derive_draft(
         db.session, current_actor(), agreement_id, kind.removesuffix("s"), prefix
     )
-    return _detail(draft, 201)
+    return agreement_response(draft, 201)
 
 
 @bp.get("/agreements/<int:agreement_id>/events")

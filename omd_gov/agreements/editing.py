@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.lifecycle import EDITABLE_STATES, State
-from omd_gov.agreements.models import Agreement, DataAsset, Party, ReferenceCounter
+from omd_gov.agreements.models import (
+    SIGNATURE_LEVELS,
+    Agreement,
+    DataAsset,
+    Party,
+    ReferenceCounter,
+)
 from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
 from omd_gov.cooperations.models import Cooperation
@@ -28,6 +34,7 @@ SCALAR_FIELDS = (
     "start_date",
     "end_date",
     "gdpr",
+    "signature_level",
 )
 
 
@@ -120,6 +127,20 @@ def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) 
 def _links(agreement: Agreement) -> dict[str, int]:
     links = {"amends_id": agreement.amends_id, "renews_id": agreement.renews_id}
     return {key: value for key, value in links.items() if value is not None}
+
+
+def check_signature_level(data: dict[str, Any], floor: str) -> dict[str, Any]:
+    """The office's level (``OMD_SIGNATURE_LEVEL``) is the floor: an agreement
+    may raise its level, never go below it. Omitted on creation: the floor."""
+    if floor not in SIGNATURE_LEVELS:
+        raise ValueError(f"OMD_SIGNATURE_LEVEL must be one of {SIGNATURE_LEVELS}, not {floor!r}")
+    wanted = data.get("signature_level")
+    if wanted is not None and SIGNATURE_LEVELS.index(wanted) < SIGNATURE_LEVELS.index(floor):
+        raise Unprocessable(
+            f"this office requires '{floor}' signatures or stronger",
+            [{"field": "signature_level", "message": f"must be at least '{floor}'"}],
+        )
+    return data
 
 
 def create(session: Session, actor: Actor, data: dict[str, Any], prefix: str) -> Agreement:

@@ -49,7 +49,7 @@ def void_round(agreement: Agreement, _actor: Actor, _comment: str) -> dict[str, 
     the document, so the agreement goes back through review."""
     for signature in agreement.live_signatures:
         signature.voided_at = utcnow()
-    agreement.frozen_sha256 = None
+    agreement.frozen_sha256 = agreement.frozen_pdf_sha256 = None
     return {}
 
 

@@ -27,6 +27,8 @@ class Problem:
 
 # Facts that features contribute through ``hooks.provide_fact``.
 DOCUMENT_READY = "document_ready"
+# A validated PAdES-signed PDF for this signature is part of the unit of work.
+PADES_SIGNED = "pades_signed"
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,23 @@ def signs_for_party(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     return []
 
 
+def _signature_level(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
+    if agreement.signature_level != "advanced" or ctx.facts.get(PADES_SIGNED):
+        return []
+    return [
+        Problem(
+            "signature_level",
+            "this agreement requires an advanced electronic signature: download the PDF, "
+            "sign it with your signing tool (PAdES) and upload it; a click cannot sign it",
+            "signature_level",
+        )
+    ]
+
+
 def sign_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
-    return signs_for_party(agreement, ctx) or _not_ended(agreement, ctx)
+    return signs_for_party(agreement, ctx) or (
+        _signature_level(agreement, ctx) + _not_ended(agreement, ctx)
+    )
 
 
 def decline_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:

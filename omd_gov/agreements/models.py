@@ -24,6 +24,11 @@ PARTY_ROLES = ("controller", "joint_controller", "processor", "data_provider", "
 DELIVERIES = ("batch", "online")
 
 
+# "simple": click-to-sign over the frozen DSA's sha256; "advanced": a PAdES
+# signature inside the frozen PDF from every signing party (omd_gov.signatures).
+SIGNATURE_LEVELS = ("simple", "advanced")
+
+
 class Agreement(Base):
     __tablename__ = "agreements"
     audit_entity: ClassVar[str] = "agreement"
@@ -52,6 +57,12 @@ class Agreement(Base):
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     frozen_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The frozen DSA as PDF (PDF/A-2b): what an advanced signing round signs.
+    frozen_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # One of SIGNATURE_LEVELS; the office default is the floor (docs/SIGNATURES.md).
+    signature_level: Mapped[str] = mapped_column(
+        String(10), default="simple", server_default="simple"
+    )
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -15,7 +15,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
 from omd_gov.agreements.lifecycle import State
-from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS
+from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS, SIGNATURE_LEVELS
 from omd_gov.api_contract import IdField
 
 LAWFUL_BASES = (
@@ -74,6 +74,8 @@ class AgreementIn(Schema):
     security_measures = String(load_default="", validate=Length(max=10000))
     renewal_terms = String(load_default="", validate=Length(max=5000))
     review_interval_months = Integer(load_default=12, validate=Range(1, 120))
+    # Omitted: the office default (OMD_SIGNATURE_LEVEL), which is also the floor.
+    signature_level = String(validate=OneOf(SIGNATURE_LEVELS))
 
     @validates_schema
     def _dates_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -156,6 +158,8 @@ class AgreementOut(AgreementSummary):
     amends_id = Integer(allow_none=True)
     renews_id = Integer(allow_none=True)
     frozen_sha256 = String(allow_none=True)
+    frozen_pdf_sha256 = String(allow_none=True)
+    signature_level = String()
     activated_at = DateTime(allow_none=True)
     closed_reason = String()
     signatures = List(Nested(SignatureOut))

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements import editing, transitions
@@ -29,7 +30,13 @@ def _locked(session: Session, actor: Actor, agreement_id: int) -> Iterator[Agree
         yield get_visible(session, actor.require_user(), agreement_id, for_update=True)
 
 
+def _signature_floor() -> str:
+    return str(current_app.config["OMD_SIGNATURE_LEVEL"])
+
+
 def create_draft(session: Session, actor: Actor, data: dict[str, Any], prefix: str) -> Agreement:
+    floor = _signature_floor()
+    data = {"signature_level": floor, **editing.check_signature_level(data, floor)}
     with transaction(session):
         return editing.create(session, actor, data, prefix)
 
@@ -45,6 +52,7 @@ def edit_draft(
         if actor.role not in (Role.DATA_OFFICER, Role.ADMIN):
             raise Forbidden("only data officers edit agreement drafts")
         require_version(agreement.version, expected_version, "agreement", required=True)
+        editing.check_signature_level(data, _signature_floor())
         return editing.update(session, actor, agreement, data)
 
 

@@ -37,6 +37,9 @@ class User(Base):
     # sha256 of the bearer token: tokens are 256-bit random, so a fast hash is enough.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # A signatory's expected certificate identity (a national id such as
+    # IDCPT-12345678, or the certificate's common name): docs/SIGNATURES.md.
+    signing_identity: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     @property

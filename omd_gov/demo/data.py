@@ -39,6 +39,13 @@ DEMO_USERS = (
     ),
     ("sign@adeporto.demo", "Rui Energia", "signatory", 3, "demo-signatory-adeporto"),
 )
+# The identity each demo signatory's certificate carries (omd_gov.demo.signing).
+DEMO_SIGNING_IDENTITIES = {
+    "sign.city@omd.demo": "IDCPT-10000001",
+    "sign@efacec.demo": "IDCPT-10000002",
+    "sign@portodigital.demo": "IDCPT-10000003",
+    "sign@adeporto.demo": "IDCPT-10000004",
+}
 CANVAS = {
     key: f"Agreed text for '{key.replace('_', ' ')}' in the Porto energy data cooperation."
     for key in SECTION_KEYS

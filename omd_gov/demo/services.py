@@ -17,7 +17,14 @@ from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.cooperations import services as cooperations
 from omd_gov.db import transaction
-from omd_gov.demo.data import CANVAS, DEMO_USERS, ORGANIZATIONS, agreement_content, to_active
+from omd_gov.demo.data import (
+    CANVAS,
+    DEMO_SIGNING_IDENTITIES,
+    DEMO_USERS,
+    ORGANIZATIONS,
+    agreement_content,
+    to_active,
+)
 from omd_gov.documents.generation import generate_for
 from omd_gov.organizations import services as organizations
 from omd_gov.organizations.models import Organization
@@ -44,6 +51,7 @@ def load_demo(session: Session) -> bool:
                 role=role,
                 organization_id=orgs[org].id if org is not None else None,
                 token=token,
+                signing_identity=DEMO_SIGNING_IDENTITIES.get(email),
             )
         _agreements(session, orgs, users)
     return True
@@ -66,6 +74,7 @@ def _agreements(session: Session, orgs: list[Organization], users: dict[str, Use
         cooperations.change_stage(session, actor, cooperation.id, stage, "")
     script: list[tuple[str, list[str]]] = [
         ("Street lighting telemetry (draft)", []),
+        ("Waste collection routes (draft: the advanced-signature walk-through)", []),
         ("EV charging occupancy (in legal review)", ["submit"]),
         ("Building energy certificates (changes requested)", ["submit", "request_changes"]),
         ("Smart meter pilot (approved)", ["submit", "approve"]),

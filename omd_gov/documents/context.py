@@ -117,6 +117,10 @@ def _agreement(agreement: Agreement, language: str) -> dict[str, Any]:
         "is_amendment": agreement.amends_id is not None,
         "is_renewal": agreement.renews_id is not None,
         "governing_law": _governing_law(agreement.parties, language),
+        "signature_level": agreement.signature_level or "simple",
+        "signature_level_label": F.label(
+            L.SIGNATURE_LEVELS, agreement.signature_level or "simple", language
+        ),
     }
 
 

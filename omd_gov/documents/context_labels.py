@@ -36,6 +36,18 @@ ORGANIZATION_KINDS: Labels = {
         "Organização sem fins lucrativos",
     ),
 }
+SIGNATURE_LEVELS: Labels = {
+    "simple": (
+        "simple electronic signature",
+        "firma electrónica simple",
+        "assinatura eletrónica simples",
+    ),
+    "advanced": (
+        "advanced or qualified electronic signature in the PDF (PAdES)",
+        "firma electrónica avanzada o cualificada en el PDF (PAdES)",
+        "assinatura eletrónica avançada ou qualificada no PDF (PAdES)",
+    ),
+}
 SHARING_MODELS: Labels = {
     "B2G": (
         "Business-to-Government (B2G)",

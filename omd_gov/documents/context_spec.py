@@ -81,6 +81,8 @@ AGREEMENT = _v(
     _v("is_amendment", "bool", "Whether this agreement amends an earlier one."),
     _v("is_renewal", "bool", "Whether this agreement renews an earlier one."),
     _v("governing_law", "str", "Country whose law governs: the municipal party's, localised."),
+    _v("signature_level", "str", "Signature level code: simple or advanced."),
+    _v("signature_level_label", "str", "Signature level, localised (e.g. 'advanced (PAdES)')."),
 )
 GDPR = _v(
     "gdpr",

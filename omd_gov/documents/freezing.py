@@ -15,8 +15,9 @@ from omd_gov.agreements.models import Agreement
 from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
 from omd_gov.db import utcnow
+from omd_gov.documents import pdf
 from omd_gov.documents.models import Document
-from omd_gov.documents.storage import verify_file
+from omd_gov.documents.storage import get_storage, sha256_hex, verify_file
 from omd_gov.errors import Conflict, GuardFailed
 
 
@@ -56,7 +57,24 @@ def freeze_for_signature(session: Session, agreement: Agreement, actor: Actor) -
             member.frozen_at = moment
             record(session, actor, member, "freeze_document", changes=member.audit_summary())
     agreement.frozen_sha256 = document.sha256
+    agreement.frozen_pdf_sha256 = _frozen_pdf(document)
     return document
+
+
+def _frozen_pdf(document: Document) -> str:
+    """The frozen DSA as PDF/A-2b, converted now unless it was before. This
+    runs under the agreement's row lock: a conversion takes about a second,
+    and signing works on that exact PDF, so it must exist before the round."""
+    storage = get_storage()
+    if document.pdf_storage_key is None:
+        data = pdf.convert(storage.get(document.storage_key))
+        document.pdf_storage_key = storage.put(data, ".pdf")
+        document.pdf_sha256, document.pdf_created_at = sha256_hex(data), utcnow()
+        document.pdf_error = None
+    elif not verify_file(document.pdf_storage_key, document.pdf_sha256 or "")["matches"]:
+        raise Conflict(f"the stored PDF of document {document.id} does not match its sha256")
+    assert document.pdf_sha256 is not None
+    return document.pdf_sha256
 
 
 def _package_members(session: Session, document: Document) -> list[Document]:

@@ -26,4 +26,4 @@ def register() -> None:
 
 def freeze_before_sending(session: Session, step: TransitionStep) -> Mapping[str, object]:
     document = freeze_for_signature(session, step.agreement, step.actor)
-    return {"frozen_sha256": document.sha256}
+    return {"frozen_sha256": document.sha256, "frozen_pdf_sha256": document.pdf_sha256}

@@ -27,6 +27,11 @@ from omd_gov.errors import ServiceError
 from omd_gov.observability.metrics import PDF_CONVERSIONS, PDF_SECONDS, counted
 
 
+# PDF/A-2b (archival, fonts embedded; incremental PAdES signatures allowed).
+# LibreOffice 7.4+ reads the export options as JSON after the filter name.
+PDF_A_2B = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+
+
 class PdfConversionFailed(ServiceError):
     status, title, slug = 503, "PDF conversion failed", "pdf-conversion-failed"
 
@@ -69,7 +74,7 @@ def _convert(docx: bytes, soffice: str, timeout: float) -> bytes:
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            PDF_A_2B,
             "--outdir",
             str(folder / "out"),
             str(source),

@@ -27,6 +27,7 @@ def create_user(
     organization_id: int | None = None,
     language: str = "en",
     token: str | None = None,
+    signing_identity: str | None = None,
 ) -> tuple[User, str]:
     """Create a user and return it with its API token (shown once, stored hashed)."""
     if role not in {r.value for r in Role}:
@@ -48,6 +49,7 @@ def create_user(
             organization_id=organization_id,
             language=language,
             token_hash=hash_token(token),
+            signing_identity=signing_identity or None,
         )
         session.add(user)
         session.flush()
@@ -83,6 +85,18 @@ def set_supervisor(session: Session, actor: Actor, email: str, supervisor_email:
         changes = {"supervisor_id": (user.supervisor_id, supervisor.id)}
         _audit(session, actor, user, "set_supervisor", **changes)
         user.supervisor_id = supervisor.id
+    return user
+
+
+def set_signing_identity(session: Session, actor: Actor, email: str, identity: str) -> User:
+    """The identity a signatory's certificate must carry (docs/SIGNATURES.md);
+    empty clears it, so every signed upload then needs a legal officer's acceptance."""
+    with transaction(session):
+        user = _by_email(session, email)
+        wanted = identity.strip() or None
+        _audit(session, actor, user, "set_signing_identity",
+               signing_identity=(user.signing_identity, wanted))  # fmt: skip
+        user.signing_identity = wanted
     return user
 
 
