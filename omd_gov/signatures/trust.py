@@ -36,6 +36,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from defusedxml import DefusedXmlException
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign.diff_analysis import (
@@ -129,7 +130,7 @@ def _accepted(service_info: Element) -> bool:
 def _list_roots(trust_list: str) -> list[asn1_x509.Certificate]:
     try:
         tree = SafeET.parse(trust_list)
-    except (OSError, SafeET.ParseError) as error:
+    except (OSError, SafeET.ParseError, DefusedXmlException) as error:
         raise TrustStoreError(f"cannot read the trusted list {trust_list}: {error}") from error
     roots = []
     # Only the current ServiceInformation: ServiceHistory holds past identities.

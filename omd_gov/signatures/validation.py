@@ -26,12 +26,14 @@ uses only the CRLs/OCSP responses the signer's tool put into the PDF's DSS.
 pyHanko's own "hard-fail" mode only checks certificates that *declare* a CRL
 or OCSP location, so a certificate without those pointers passes unchecked;
 that is not "refuse when it cannot check". omd-gov therefore maps its modes:
-``off`` -> pyHanko "none" (recorded ``not_checked``); ``soft-fail`` ->
-pyHanko "soft-fail" (recorded ``not_checked``: nothing is proven offline, but
-a revocation found in the embedded data still refuses); ``hard-fail`` ->
-pyHanko "require": every certificate below the root needs revocation data in
-the file, or the upload is refused at step ``revocation``; passing records
-``good``.
+``off`` -> pyHanko "none": nothing consulted, recorded ``not_checked``.
+``soft-fail`` -> pyHanko "soft-fail": the file's revocation data is consulted
+for certificates that declare a CRL/OCSP location (qualified ones do), and a
+revocation found there refuses; missing data does not. Recorded
+``not_checked``, since nothing is proven offline.
+``hard-fail`` -> pyHanko "require": every certificate below the root needs
+revocation data in the file, or the upload is refused at step
+``revocation``; passing records ``good``.
 """
 
 from __future__ import annotations
