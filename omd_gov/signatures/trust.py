@@ -18,6 +18,20 @@ Two sources, both local files (validation never downloads anything):
   authority service (type ``…/Svctype/CA/…``) whose current status is granted
   or nationally recognised is a root. The list's own XML-signature
   certificate is not one, nor are timestamping or other services.
+
+Revocation. Validation never fetches anything (``allow_fetching=False``); it
+uses only the CRLs/OCSP responses the signer's tool put into the PDF's DSS.
+pyHanko's own "hard-fail" mode only checks certificates that *declare* a CRL
+or OCSP location, so a certificate without those pointers passes unchecked;
+that is not "refuse when it cannot check". omd-gov therefore maps its modes:
+``off`` -> pyHanko "none": nothing consulted, recorded ``not_checked``.
+``soft-fail`` -> pyHanko "soft-fail": the file's revocation data is consulted
+for certificates that declare a CRL/OCSP location (qualified ones do), and a
+revocation found there refuses; missing data does not. Recorded
+``not_checked``, since nothing is proven offline.
+``hard-fail`` -> pyHanko "require": every certificate below the root needs
+revocation data in the file, or the upload is refused at step
+``revocation``; passing records ``good``.
 """
 
 from __future__ import annotations
@@ -56,8 +70,7 @@ REVOCATION_MODES = ("hard-fail", "soft-fail", "off")
 SIGNING_KEY_USAGE = KeyUsageConstraints(
     key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
 )
-# hard-fail is pyHanko's "require": its own "hard-fail" skips certificates
-# that declare no CRL/OCSP location (see omd_gov.signatures.validation).
+# See "Revocation" above for why hard-fail is pyHanko's "require".
 _PYHANKO_MODE = {"off": "none", "soft-fail": "soft-fail", "hard-fail": "require"}
 _ACCEPTED_STATUS = ("/granted", "/recognisedatnationallevel", "/undersupervision", "/accredited")
 

@@ -21,19 +21,7 @@ at the first failure with :class:`SignatureRejected`, naming the step:
 ``revocation``    revoked per the revocation data in the file, or (hard-fail)
                   no revocation data for some certificate of the chain.
 
-Revocation. Validation never fetches anything (``allow_fetching=False``); it
-uses only the CRLs/OCSP responses the signer's tool put into the PDF's DSS.
-pyHanko's own "hard-fail" mode only checks certificates that *declare* a CRL
-or OCSP location, so a certificate without those pointers passes unchecked;
-that is not "refuse when it cannot check". omd-gov therefore maps its modes:
-``off`` -> pyHanko "none": nothing consulted, recorded ``not_checked``.
-``soft-fail`` -> pyHanko "soft-fail": the file's revocation data is consulted
-for certificates that declare a CRL/OCSP location (qualified ones do), and a
-revocation found there refuses; missing data does not. Recorded
-``not_checked``, since nothing is proven offline.
-``hard-fail`` -> pyHanko "require": every certificate below the root needs
-revocation data in the file, or the upload is refused at step
-``revocation``; passing records ``good``.
+Revocation modes (and what pyHanko does offline): see :mod:`omd_gov.signatures.trust`.
 """
 
 from __future__ import annotations
