@@ -109,6 +109,7 @@ def sample_agreement() -> Agreement:
         start_date=date(2026, 4, 1),
         end_date=date(2028, 3, 31),
         review_interval_months=12,
+        signature_level="advanced",
         renewal_terms="Renewable once for two years by written agreement of all parties.",
         statutory_power="Lei n.º 75/2013 (municipal powers in energy and environment)",
         security_measures="TLS 1.3 in transit, AES-256 at rest, role-based access, access logs.",

@@ -67,7 +67,7 @@ def _frozen_pdf(document: Document) -> str:
     and signing works on that exact PDF, so it must exist before the round."""
     storage = get_storage()
     if document.pdf_storage_key is None:
-        data = pdf.convert(storage.get(document.storage_key))
+        data = pdf.convert(storage.get(document.storage_key or ""))
         document.pdf_storage_key = storage.put(data, ".pdf")
         document.pdf_sha256, document.pdf_created_at = sha256_hex(data), utcnow()
         document.pdf_error = None

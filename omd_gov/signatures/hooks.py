@@ -1,8 +1,7 @@
 """How signatures join the agreement lifecycle (registered by the app factory,
 after the documents' hooks, which freeze the DSA and its PDF first):
 
-- before ``send_for_signature``: a new signing round starts from the frozen PDF
-  (prepared for signing: ``preparation.py``);
+- before ``send_for_signature``: a new signing round starts from the frozen PDF;
 - the fact ``pades_signed`` for ``sign``: a validated signed PDF is part of this
   unit of work, which the guard requires on an ``advanced`` agreement;
 - before ``sign``: the signed PDF's sha256 and signer join the audit event;
@@ -21,9 +20,7 @@ from omd_gov.agreements.hooks import TransitionStep, after_transition, before, p
 from omd_gov.agreements.lifecycle import Trigger
 from omd_gov.agreements.models import Agreement
 from omd_gov.documents.freezing import latest_dsa
-from omd_gov.documents.storage import get_storage, sha256_hex
 from omd_gov.signatures.models import SigningRevision
-from omd_gov.signatures.preparation import prepare_for_signing
 from omd_gov.signatures.queries import pending_signed_revision
 
 
@@ -35,12 +32,10 @@ def register() -> None:
 
 
 def start_round(session: Session, step: TransitionStep) -> Mapping[str, object]:
-    """Revision 0 of a new round: the frozen PDF, prepared for signing."""
+    """Revision 0 of a new round: the frozen PDF itself."""
     agreement = step.agreement
     document = latest_dsa(session, agreement)
     assert document is not None and document.pdf_storage_key and document.pdf_sha256
-    storage = get_storage()
-    prepared = prepare_for_signing(storage.get(document.pdf_storage_key))
     previous = session.execute(
         select(func.max(SigningRevision.round)).where(SigningRevision.agreement_id == agreement.id)
     ).scalar()
@@ -49,12 +44,12 @@ def start_round(session: Session, step: TransitionStep) -> Mapping[str, object]:
         round=(previous or 0) + 1,
         seq=0,
         kind="frozen",
-        storage_key=storage.put(prepared, ".pdf"),
-        sha256=sha256_hex(prepared),
+        storage_key=document.pdf_storage_key,
+        sha256=document.pdf_sha256,
         created_by_id=step.actor.user_id,
     )
     session.add(revision)
-    return {"signing_round": revision.round, "signing_pdf_sha256": revision.sha256}
+    return {"signing_round": revision.round}
 
 
 def _has_signed_pdf(session: Session, agreement: Agreement) -> bool:

@@ -75,7 +75,8 @@ def _checks(
         problems.append(error.detail)
         return []
     reports = {rev.report["field_name"]: rev for rev in revisions if rev.report}
-    checks = verify_document(pdf, [rev.report["validation_data"] for rev in reports.values()])
+    stored = [(rev.report or {})["validation_data"] for rev in reports.values()]
+    checks = verify_document(pdf, stored)
     organizations = {party.id: party.organization.name for party in agreement.parties}
     out = []
     for check in checks:
