@@ -126,3 +126,18 @@ def test_signatures_verify_prints_the_report_and_fails_on_a_problem(
     assert '"ok": true' in good.output and "IDCES-87654321Z" in good.output
     unknown = runner.invoke(command, ["verify", "NO-SUCH-REF"])
     assert unknown.exit_code != 0 and "NO-SUCH-REF" in unknown.output
+
+
+def test_without_libreoffice_nothing_is_sent_for_signature(
+    world: World, app: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    agreement = world.create_agreement()
+    world.to_state(agreement["id"], "approved")
+    world.generate_dsa(agreement["id"])
+    monkeypatch.setitem(app.config, "OMD_SOFFICE", str(tmp_path / "no-soffice"))
+    refused = world.fire(agreement["id"], world.legal, "send_for_signature")
+    assert refused.status_code == 503, refused.json
+    assert refused.mimetype == "application/problem+json"
+    body = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement['id']}").json
+    assert body["state"] == "approved"
+    assert body["frozen_sha256"] is None and body["frozen_pdf_sha256"] is None
