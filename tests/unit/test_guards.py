@@ -221,6 +221,16 @@ def test_only_a_signing_partys_signatory_signs(organization_id: int | None, code
     assert [p.code for p in problems] == ([code] if code else [])
 
 
+def test_an_advanced_agreement_signs_only_with_a_validated_pades_pdf() -> None:
+    agreement = _agreement(state="signing", signature_level="advanced")
+    click = guards.sign_guard(agreement, _ctx(role="signatory", organization_id=CITY))
+    assert [(p.code, p.field) for p in click] == [("signature_level", "signature_level")]
+    upload = _ctx(role="signatory", organization_id=CITY, facts={guards.PADES_SIGNED: True})
+    assert guards.sign_guard(agreement, upload) == []
+    simple = _agreement(state="signing", signature_level="simple")
+    assert guards.sign_guard(simple, _ctx(role="signatory", organization_id=CITY)) == []
+
+
 def test_one_live_signature_per_party() -> None:
     agreement = _agreement(state="signing")
     agreement.signatures = [Signature(party_id=1)]
