@@ -11,7 +11,7 @@ from typing import Any
 from apiflask import APIFlask
 
 from omd_gov import api_contract, api_docs
-from omd_gov.config import load_config
+from omd_gov.config import check_choices, load_config
 from omd_gov.db import db
 from omd_gov.errors import register_error_handlers
 
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     if test_config:
         app.config.from_mapping(test_config)
     _require_secret_key(app)
+    check_choices(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

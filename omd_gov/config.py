@@ -87,3 +87,18 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "DOCS_UI": "swagger-ui",
         "INFO": {"description": "Data-sharing agreement workflow for a Municipal Data Office."},
     }
+
+
+# Settings with a fixed set of values: a typo stops the app at start-up.
+CHOICES = {
+    "OMD_SIGNATURE_LEVEL": ("simple", "advanced"),
+    "OMD_REVOCATION_MODE": ("hard-fail", "soft-fail", "off"),
+}
+
+
+def check_choices(config: dict[str, Any]) -> None:
+    for name, allowed in CHOICES.items():
+        if config.get(name) not in allowed:
+            raise RuntimeError(
+                f"{name} must be one of {', '.join(allowed)}, not {config.get(name)!r}"
+            )

@@ -26,7 +26,6 @@ from flask import current_app
 from omd_gov.errors import ServiceError
 from omd_gov.observability.metrics import PDF_CONVERSIONS, PDF_SECONDS, counted
 
-
 # PDF/A-2b (archival, fonts embedded; incremental PAdES signatures allowed).
 # LibreOffice 7.4+ reads the export options as JSON after the filter name.
 PDF_A_2B = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'

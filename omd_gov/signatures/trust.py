@@ -65,6 +65,8 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
+from omd_gov.errors import ServiceError
+
 CERT_SUFFIXES = (".pem", ".crt", ".cer")
 REVOCATION_MODES = ("hard-fail", "soft-fail", "off")
 SIGNING_KEY_USAGE = KeyUsageConstraints(
@@ -75,8 +77,11 @@ _PYHANKO_MODE = {"off": "none", "soft-fail": "soft-fail", "hard-fail": "require"
 _ACCEPTED_STATUS = ("/granted", "/recognisedatnationallevel", "/undersupervision", "/accredited")
 
 
-class TrustStoreError(ValueError):
-    """The configured trust store cannot be read as configured."""
+class TrustStoreError(ServiceError):
+    """The configured trust store cannot be read as configured: the operator
+    must fix it, so uploads answer 503 and name the file or setting."""
+
+    status, title, slug = 503, "Trust store misconfigured", "trust-store-misconfigured"
 
 
 @dataclass(frozen=True)

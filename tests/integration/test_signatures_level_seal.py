@@ -141,3 +141,23 @@ def test_without_libreoffice_nothing_is_sent_for_signature(
     body = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement['id']}").json
     assert body["state"] == "approved"
     assert body["frozen_sha256"] is None and body["frozen_pdf_sha256"] is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("OMD_SIGNATURE_LEVEL", "qualified"), ("OMD_REVOCATION_MODE", "strict")]
+)
+def test_a_mistyped_signature_setting_stops_the_app_at_start_up(setting: str, value: str) -> None:
+    from omd_gov import create_app
+
+    with pytest.raises(RuntimeError, match=setting):
+        create_app({"TESTING": True, setting: value})
+
+
+def test_an_unreadable_trust_store_is_a_503_naming_the_file(sw: SigningWorld) -> None:
+    agreement_id = sw.advanced_agreement()
+    trust_dir = Path(sw.world.api.client.application.config["OMD_TRUST_DIR"])
+    (trust_dir / "broken.pem").write_text("not a certificate")
+    refused = sw.sign_and_upload(agreement_id, sw.signer_city, sw.pki.alice, "City")
+    assert refused.status_code == 503, refused.json
+    assert "broken.pem" in refused.json["detail"]
+    assert snapshot(agreement_id)[0] == 1  # only the frozen PDF
