@@ -4,6 +4,7 @@ changes (no revision, no signature, no audit event)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,39 @@ def test_an_upload_after_a_decline_is_out_of_turn(sw: SigningWorld) -> None:
     )
     assert snapshot(agreement_id) == before
     assert sw.agreement(agreement_id)["frozen_pdf_sha256"] is None
+
+
+def test_two_parties_signing_the_same_pdf_at_once_one_wins_the_other_signs_again(
+    sw: SigningWorld, app: Any
+) -> None:
+    from omd_gov.db import db
+    from tests.support import race
+
+    agreement_id = sw.advanced_agreement()
+    frozen = sw.signing_pdf(agreement_id)
+    city_pdf, partner_pdf = sign(frozen, sw.pki.alice, "City"), sign(frozen, sw.pki.bruno, "P")
+
+    def upload(account: Any, pdf: bytes) -> Any:
+        def call() -> Any:  # each thread its own client, app context and session
+            return app.test_client().post(
+                f"/api/v1/agreements/{agreement_id}/signed-pdf",
+                headers=account.headers,
+                data={"file": (io.BytesIO(pdf), "signed.pdf", "application/pdf")},
+                content_type="multipart/form-data",
+            )
+
+        return call
+
+    results = race(upload(sw.signer_city, city_pdf), upload(sw.signer_partner, partner_pdf))
+    db.session.rollback()
+    statuses = sorted(result.status_code for result in results)
+    assert statuses[0] == 200 and statuses[1] in (409, 422), [r.json for r in results]
+    loser = next(result for result in results if result.status_code != 200)
+    assert loser.json["step"] == "prefix"
+    assert snapshot(agreement_id)[0] == 2  # the frozen PDF and the winner's
+    winner_is_city = results[0].status_code == 200
+    account, issued = (
+        (sw.signer_partner, sw.pki.bruno) if winner_is_city else (sw.signer_city, sw.pki.alice)
+    )
+    again = sw.sign_and_upload(agreement_id, account, issued, "Second")
+    assert again.status_code == 200 and again.json["state"] == "active", again.json
