@@ -161,3 +161,17 @@ def test_an_unreadable_trust_store_is_a_503_naming_the_file(sw: SigningWorld) ->
     assert refused.status_code == 503, refused.json
     assert "broken.pem" in refused.json["detail"]
     assert snapshot(agreement_id)[0] == 1  # only the frozen PDF
+
+
+def test_hard_fail_refuses_a_signature_whose_revocation_cannot_be_checked(
+    sw: SigningWorld, app: Any, monkeypatch: Any
+) -> None:
+    agreement_id = sw.advanced_agreement()
+    monkeypatch.setitem(app.config, "OMD_REVOCATION_MODE", "hard-fail")
+    refused = sw.sign_and_upload(agreement_id, sw.signer_city, sw.pki.alice, "City")
+    assert refused.status_code == 422 and refused.json["step"] == "revocation", refused.json
+    monkeypatch.setitem(app.config, "OMD_REVOCATION_MODE", "soft-fail")
+    accepted = sw.sign_and_upload(agreement_id, sw.signer_city, sw.pki.alice, "City")
+    assert accepted.status_code == 200, accepted.json
+    report = sw.api.as_(sw.world.legal).get(f"/api/v1/agreements/{agreement_id}/signatures/report")
+    assert report.json["signatures"][0]["revocation"] == "not_checked"
