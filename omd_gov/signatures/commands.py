@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import click
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from omd_gov.db import db
 from omd_gov.errors import ServiceError
@@ -33,6 +34,11 @@ def signature_commands(make_app: Callable[[], Flask]) -> click.Group:
                 report = report_for_reference(db.session, reference)
             except ServiceError as error:
                 raise click.ClickException(error.detail) from error
+            except OperationalError as error:  # e.g. no tables: wrong OMD_DATABASE_URL
+                raise click.ClickException(
+                    f"cannot read the database ({error.orig}); is OMD_DATABASE_URL right, "
+                    "and did `omd-gov init` run?"
+                ) from error
         click.echo(json.dumps(report, indent=2, default=str))
         sys.exit(0 if report["ok"] else 1)
 

@@ -110,7 +110,9 @@ def _certificates_in(path: Path) -> list[asn1_x509.Certificate]:
         certificate.native  # asn1crypto parses lazily: force it to find junk now  # noqa: B018
         return [certificate]
     except (ValueError, TypeError) as error:
-        raise TrustStoreError(f"{path} is not a PEM or DER certificate: {error}") from error
+        raise TrustStoreError(
+            f"{path.name} in OMD_TRUST_DIR is not a PEM or DER certificate: {error}"
+        ) from error
 
 
 def _folder_roots(trust_dir: str) -> list[asn1_x509.Certificate]:
@@ -122,7 +124,7 @@ def _folder_roots(trust_dir: str) -> list[asn1_x509.Certificate]:
         if path.is_file() and path.suffix.lower() in CERT_SUFFIXES:
             found = _certificates_in(path)
             if not found:
-                raise TrustStoreError(f"{path} holds no certificate")
+                raise TrustStoreError(f"{path.name} in OMD_TRUST_DIR holds no certificate")
             roots += found
     return roots
 
@@ -149,7 +151,7 @@ def _list_roots(trust_list: str) -> list[asn1_x509.Certificate]:
     try:
         tree = SafeET.parse(trust_list)
     except (OSError, SafeET.ParseError, DefusedXmlException) as error:
-        raise TrustStoreError(f"cannot read the trusted list {trust_list}: {error}") from error
+        raise TrustStoreError(f"cannot read the trusted list (OMD_TRUST_LIST): {error}") from error
     roots = []
     # Only the current ServiceInformation: ServiceHistory holds past identities.
     root = tree.getroot()
@@ -162,7 +164,9 @@ def _list_roots(trust_list: str) -> list[asn1_x509.Certificate]:
                     der = base64.b64decode("".join((node.text or "").split()), validate=True)
                     roots.append(asn1_x509.Certificate.load(der))
                 except (binascii.Error, ValueError) as error:
-                    raise TrustStoreError(f"bad X509Certificate in {trust_list}") from error
+                    raise TrustStoreError(
+                        "bad X509Certificate in the trusted list (OMD_TRUST_LIST)"
+                    ) from error
     return roots
 
 

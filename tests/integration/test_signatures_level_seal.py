@@ -160,6 +160,7 @@ def test_an_unreadable_trust_store_is_a_503_naming_the_file(sw: SigningWorld) ->
     refused = sw.sign_and_upload(agreement_id, sw.signer_city, sw.pki.alice, "City")
     assert refused.status_code == 503, refused.json
     assert "broken.pem" in refused.json["detail"]
+    assert str(trust_dir) not in refused.json["detail"]  # no server paths to clients
     assert snapshot(agreement_id)[0] == 1  # only the frozen PDF
 
 
