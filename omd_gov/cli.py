@@ -1,5 +1,5 @@
-"""The ``omd-gov`` command line: init, users, demo, serve, backup, restore, audit,
-signatures."""
+"""The ``omd-gov`` command line: init, users, demo, serve, backup, restore; the
+``audit`` and ``signatures`` groups live beside their features."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 from flask import Flask
 
 from omd_gov import create_app
+from omd_gov.audit.commands import audit_commands, ensure_signing_key
 from omd_gov.auth.actors import Actor
 from omd_gov.db import db
 from omd_gov.errors import ServiceError
@@ -58,6 +59,8 @@ def users() -> None:
 @click.option("--organization", "organization_id", type=int, default=None)
 @click.option("--language", default="en", type=click.Choice(["en", "es", "pt"]))
 @click.option("--signing-identity", default=None, help="a signatory's certificate identity")
+@click.option("--password", is_flag=False, flag_value="", default=None,
+              help="a web password; given without a value, it is asked for")  # fmt: skip
 def create_user(
     email: str,
     name: str,
@@ -65,6 +68,7 @@ def create_user(
     organization_id: int | None,
     language: str,
     signing_identity: str | None,
+    password: str | None,
 ) -> None:
     """Create a user; prints its API token once, alone on the last line."""
     user, token = _user_command(
@@ -75,6 +79,7 @@ def create_user(
         organization_id=organization_id,
         language=language,
         signing_identity=signing_identity,
+        password=_ask_password() if password == "" else password,
     )
     click.echo(f"created user {user.id} {user.email} ({user.role}); its API token (shown once):")
     click.echo(token)
@@ -95,6 +100,18 @@ def deactivate(email: str) -> None:
     """Refuse the user's token from now on (the account and its history stay)."""
     user = _user_command(user_services.set_active, email=email, active=False)
     click.echo(f"deactivated {user.email}")
+
+
+@users.command("set-password")
+@click.option("--email", required=True)
+def set_password(email: str) -> None:
+    """Ask for a new web password (ends the user's other web sessions)."""
+    user = _user_command(user_services.set_password, email=email, password=_ask_password())
+    click.echo(f"new web password set for {user.email}")
+
+
+def _ask_password() -> str:
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @users.command("set-signing-identity")
@@ -140,7 +157,7 @@ def demo() -> None:
     if not app.config["OMD_DEMO"]:
         raise click.ClickException("refusing to load demo data unless OMD_DEMO=1")
     install_builtins(app)  # the demo generates documents, even if `init` never ran
-    _ensure_signing_key(app)
+    ensure_signing_key(app)
     with app.app_context():
         try:
             created = load_demo(db.session)
@@ -156,17 +173,6 @@ def demo() -> None:
         click.echo(f"  {role:<22} {email:<32} Bearer {token}")
     signing = Path(app.instance_path) / "signing"
     click.echo(demo_signing_summary(signing, Path(app.config["OMD_TRUST_DIR"])))
-
-
-def _ensure_signing_key(app: Flask) -> None:
-    """Create the checkpoint key at OMD_AUDIT_SIGNING_KEY unless it exists
-    (the demo's lives under instance/)."""
-    from omd_gov.audit.signing import generate_private_key
-
-    path = Path(app.config["OMD_AUDIT_SIGNING_KEY"])
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        generate_private_key(path)
 
 
 @main.command()
@@ -214,84 +220,5 @@ def restore(from_dir: Path, force: bool) -> None:
     sys.exit(0 if summary.ok else 1)
 
 
-@main.group()
-def audit() -> None:
-    """Audit trail tools."""
-
-
-@audit.command("verify")
-@click.option("--full", is_flag=True, help="walk every event, not only those since the last check")
-def audit_verify(full: bool) -> None:
-    """Verify the log against its signed checkpoints; exit 1 at the first break.
-
-    By default from the last checkpoint a successful run verified to the head
-    (O(new events + log n)); --full walks everything."""
-    from omd_gov.audit import services as audit_services
-
-    app = _app()
-    with app.app_context():
-        audit_services.catch_up_tree(db.session)
-        verify = audit_services.verify_fully if full else audit_services.verify_incrementally
-        try:
-            report: dict[str, Any] = dict(verify(db.session, app.config).report)
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from error
-    click.echo(json.dumps(report, indent=2))
-    sys.exit(0 if report["ok"] else 1)
-
-
-@audit.command("checkpoint")
-def audit_checkpoint() -> None:
-    """Sign and publish a checkpoint of the log now; print its note."""
-    from omd_gov.audit import services as audit_services
-
-    app = _app()
-    with app.app_context():
-        try:
-            checkpoint = audit_services.publish_checkpoint(db.session, app.config)
-        except ServiceError as error:
-            raise click.ClickException(error.detail) from error
-        click.echo(checkpoint.note, nl=False)
-
-
-@audit.command("keygen")
-@click.option("--if-missing", is_flag=True, help="do nothing when the key file exists")
-def audit_keygen(if_missing: bool) -> None:
-    """Create the checkpoint signing key at OMD_AUDIT_SIGNING_KEY; print its verifier key."""
-    from omd_gov.audit.checkpoints import office_key
-
-    app = _app()
-    path = Path(app.config["OMD_AUDIT_SIGNING_KEY"])
-    if path.exists() and not if_missing:
-        raise click.ClickException(f"{path} exists; refusing to replace a signing key")
-    _ensure_signing_key(app)
-    click.echo(office_key(app.config).vkey)
-
-
-@audit.command("check-proof")
-@click.option("--checkpoint", "note_file", type=click.File(encoding="utf-8"), required=True)
-@click.option("--vkey", required=True, help="the office's verifier key (GET /audit/key)")
-@click.option(
-    "--proof",
-    "proof_file",
-    type=click.File(encoding="utf-8"),
-    required=True,
-    help="an event's inclusion proof, as GET /api/v1/audit/events/{seq}/proof answers",
-)
-def audit_check_proof(note_file: Any, vkey: str, proof_file: Any) -> None:
-    """Check that an event is in a signed checkpoint, without any database."""
-    from omd_gov.audit.verifier import check_event_proof
-
-    proof = json.load(proof_file)
-    ok, reason = check_event_proof(
-        note_file.read(),
-        vkey.strip(),
-        proof["leaf"].encode(),
-        int(proof["index"]),
-        [bytes.fromhex(h) for h in proof["proof"]],
-    )
-    click.echo(("valid: " if ok else "INVALID: ") + reason)
-    sys.exit(0 if ok else 1)
-
-
+main.add_command(audit_commands(_app))
 main.add_command(signature_commands(_app))

@@ -40,6 +40,8 @@ class User(Base):
     # A signatory's expected certificate identity (a national id such as
     # IDCPT-12345678, or the certificate's common name): docs/SIGNATURES.md.
     signing_identity: Mapped[str | None] = mapped_column(String(200))
+    # argon2id hash for the web pages (auth/passwords.py); None: API token only.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     @property

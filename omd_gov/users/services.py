@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import Role, User
+from omd_gov.auth.passwords import hash_password
 from omd_gov.auth.tokens import hash_token, new_token
 from omd_gov.db import transaction
 from omd_gov.errors import Conflict, Unprocessable
@@ -28,6 +29,7 @@ def create_user(
     language: str = "en",
     token: str | None = None,
     signing_identity: str | None = None,
+    password: str | None = None,
 ) -> tuple[User, str]:
     """Create a user and return it with its API token (shown once, stored hashed)."""
     if role not in {r.value for r in Role}:
@@ -50,6 +52,7 @@ def create_user(
             language=language,
             token_hash=hash_token(token),
             signing_identity=signing_identity or None,
+            password_hash=hash_password(password) if password else None,
         )
         session.add(user)
         session.flush()
@@ -85,6 +88,16 @@ def set_supervisor(session: Session, actor: Actor, email: str, supervisor_email:
         changes = {"supervisor_id": (user.supervisor_id, supervisor.id)}
         _audit(session, actor, user, "set_supervisor", **changes)
         user.supervisor_id = supervisor.id
+    return user
+
+
+def set_password(session: Session, actor: Actor, email: str, password: str) -> User:
+    """A new web password; every earlier web session of the user ends."""
+    hashed = hash_password(password)
+    with transaction(session):
+        user = _by_email(session, email)
+        _audit(session, actor, user, "set_password", password=("(set)", "(changed)"))
+        user.password_hash = hashed
     return user
 
 
