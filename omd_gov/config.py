@@ -35,6 +35,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             "OMD_TEMPLATES_DIR", str(Path(__file__).parent.parent / "agreement_templates")
         ),
         "OMD_PUBLIC_URL": _env("OMD_PUBLIC_URL", "http://127.0.0.1:8000"),
+        # Web pages (docs/WEB.md): session length, sign-in throttling and its storage.
+        "OMD_SESSION_HOURS": int(_env("OMD_SESSION_HOURS", "8")),
+        "OMD_RATELIMIT_STORAGE_URL": _env("OMD_RATELIMIT_STORAGE_URL", ""),  # empty: memory
+        "OMD_LOGIN_LIMIT_ACCOUNT": _env("OMD_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "OMD_LOGIN_LIMIT_ADDRESS": _env("OMD_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes"),
         "OMD_REFERENCE_PREFIX": _env("OMD_REFERENCE_PREFIX", "OMD"),
         # Deadlines, reminders, notifications (docs/DEADLINES.md, docs/OPERATIONS.md)
         "OMD_CALENDAR_COUNTRY": _env("OMD_CALENDAR_COUNTRY", "PT"),
@@ -61,6 +66,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OMD_TRUST_DIR": _env("OMD_TRUST_DIR", str(instance / "trust")),
         "OMD_TRUST_LIST": _env("OMD_TRUST_LIST", ""),  # optional local EU trusted list (XML)
         "OMD_REVOCATION_MODE": _env("OMD_REVOCATION_MODE", "soft-fail"),
+        "OMD_REVOCATION_FETCH": _env("OMD_REVOCATION_FETCH", "1"),  # 0: never download CRL/OCSP
         "OMD_SEAL_P12": _env("OMD_SEAL_P12", ""),
         "OMD_SEAL_PASSWORD": _env("OMD_SEAL_PASSWORD", ""),
         "OMD_TSA_URL": _env("OMD_TSA_URL", ""),

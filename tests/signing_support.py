@@ -130,9 +130,12 @@ def sign_with_page_change(pdf: bytes, issued: Issued, field_name: str = "Signatu
     return signers.sign_pdf(writer, meta, signer_for(issued), new_field_spec=spec).getvalue()
 
 
-def crl(issuer: Issued, revoked: tuple[Issued, ...] = ()) -> bytes:
-    """A fresh DER CRL from ``issuer`` listing ``revoked``."""
-    now = dt.datetime.now(dt.UTC)
+def crl(
+    issuer: Issued, revoked: tuple[Issued, ...] = (), *, at: dt.datetime | None = None
+) -> bytes:
+    """A fresh DER CRL from ``issuer`` listing ``revoked``, issued an hour
+    before ``at`` (default: now)."""
+    now = at or dt.datetime.now(dt.UTC)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.certificate.subject)
@@ -204,16 +207,24 @@ def timestamper(issuer: Issued, *, at: dt.datetime | None = None) -> timestamps.
     )
 
 
-def signer_with_crl_pointer(issuer: Issued, common_name: str) -> Issued:
+def signer_with_crl_pointer(
+    issuer: Issued,
+    common_name: str,
+    url: str = "http://crl.invalid/issuing.crl",
+    *,
+    national_id: str | None = None,
+) -> Issued:
     """A signer whose certificate declares a CRL location, as qualified ones
-    do. The URL is never fetched: validation is offline."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    point = x509.DistributionPoint(
-        [x509.UniformResourceIdentifier("http://crl.invalid/issuing.crl")], None, None, None
-    )
+    do. The default URL cannot resolve; tests that fetch pass a loopback one
+    (``tests.revocation_support``)."""
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if national_id:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, national_id))
+    point = x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)
     usage = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
     extensions = [(x509.CRLDistributionPoints([point]), False), (usage, True)]
-    return _leaf(issuer, name, ec.generate_private_key(ec.SECP256R1()), extensions)
+    key = ec.generate_private_key(ec.SECP256R1())
+    return _leaf(issuer, x509.Name(attributes), key, extensions)
 
 
 def _past(days: int) -> dt.datetime:

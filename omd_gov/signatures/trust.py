@@ -1,9 +1,9 @@
 """The office's trust store: which certificate authorities a signature must
 chain to before omd-gov calls it "trusted"; and the pyHanko settings every
-validation uses with it (offline validation context, signing key usages, and
-the diff policy deciding what an update after a signature may change).
+validation uses with it (signing key usages, and the diff policy deciding
+what an update after a signature may change).
 
-Two sources, both local files (validation never downloads anything):
+Two sources, both local files (trust roots are never downloaded):
 
 - ``OMD_TRUST_DIR``: a folder of root (or issuing CA) certificates, PEM or
   DER, named ``*.pem``, ``*.crt`` or ``*.cer``; a PEM file may hold a bundle.
@@ -19,26 +19,15 @@ Two sources, both local files (validation never downloads anything):
   or nationally recognised is a root. The list's own XML-signature
   certificate is not one, nor are timestamping or other services.
 
-Revocation. Validation never fetches anything (``allow_fetching=False``); it
-uses only the CRLs/OCSP responses the signer's tool put into the PDF's DSS.
-pyHanko's own "hard-fail" mode only checks certificates that *declare* a CRL
-or OCSP location, so a certificate without those pointers passes unchecked;
-that is not "refuse when it cannot check". omd-gov therefore maps its modes:
-``off`` -> pyHanko "none": nothing consulted, recorded ``not_checked``.
-``soft-fail`` -> pyHanko "soft-fail": the file's revocation data is consulted
-for certificates that declare a CRL/OCSP location (qualified ones do), and a
-revocation found there refuses; missing data does not. Recorded
-``not_checked``, since nothing is proven offline.
-``hard-fail`` -> pyHanko "require": every certificate below the root needs
-revocation data in the file, or the upload is refused at step
-``revocation``; passing records ``good``.
+Revocation settings live here too (``OMD_REVOCATION_MODE``,
+``OMD_REVOCATION_FETCH``); what they do is described and implemented in
+:mod:`omd_gov.signatures.revocation`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +35,11 @@ from typing import Any, cast
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
-from asn1crypto import crl as asn1_crl
-from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from defusedxml import DefusedXmlException
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+from pyhanko.pdf_utils.reader import HistoricalResolver
 from pyhanko.sign.diff_analysis import (
     DEFAULT_DIFF_POLICY,
     FormUpdatingRule,
@@ -61,9 +48,7 @@ from pyhanko.sign.diff_analysis import (
     SigFieldModificationRule,
     StandardDiffPolicy,
 )
-from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko_certvalidator import ValidationContext
 
 from omd_gov.errors import ServiceError
 
@@ -72,8 +57,7 @@ REVOCATION_MODES = ("hard-fail", "soft-fail", "off")
 SIGNING_KEY_USAGE = KeyUsageConstraints(
     key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
 )
-# See "Revocation" above for why hard-fail is pyHanko's "require".
-_PYHANKO_MODE = {"off": "none", "soft-fail": "soft-fail", "hard-fail": "require"}
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _ACCEPTED_STATUS = ("/granted", "/recognisedatnationallevel", "/undersupervision", "/accredited")
 
 
@@ -86,8 +70,13 @@ class TrustStoreError(ServiceError):
 
 @dataclass(frozen=True)
 class TrustSettings:
+    """``fetch``: download CRLs/OCSP responses (``OMD_REVOCATION_FETCH``).
+    :func:`trust_settings` turns it on by default; built by hand, settings
+    stay offline unless asked."""
+
     roots: list[asn1_x509.Certificate]
     revocation_mode: str = "soft-fail"
+    fetch: bool = False
 
     def __post_init__(self) -> None:
         if self.revocation_mode not in REVOCATION_MODES:
@@ -187,7 +176,15 @@ def trust_settings(config: Mapping[str, Any]) -> TrustSettings:
             str(config.get("OMD_TRUST_DIR") or ""), str(config.get("OMD_TRUST_LIST") or "")
         ),
         revocation_mode=str(config.get("OMD_REVOCATION_MODE") or "soft-fail"),
+        fetch=_flag("OMD_REVOCATION_FETCH", config.get("OMD_REVOCATION_FETCH", "1")),
     )
+
+
+def _flag(name: str, value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text not in _YES + _NO:
+        raise TrustStoreError(f"{name} must be 1 or 0, not {value!r}")
+    return text in _YES
 
 
 def to_pem(certificate: asn1_x509.Certificate) -> str:
@@ -196,37 +193,6 @@ def to_pem(certificate: asn1_x509.Certificate) -> str:
 
 def from_pem(text: str) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(pem.unarmor(text.encode())[2])
-
-
-def offline_context(
-    roots: list[asn1_x509.Certificate],
-    *,
-    mode: str = "off",
-    moment: dt.datetime | None = None,
-    reader: PdfFileReader | None = None,
-    other_certs: list[asn1_x509.Certificate] | None = None,
-) -> ValidationContext:
-    """A validation context that never touches the network; the file's DSS (if
-    any) supplies extra certificates and revocation data."""
-    certs, crls, ocsps = list(other_certs or []), [], []
-    if reader is not None:
-        try:
-            dss = DocumentSecurityStore.read_dss(reader)
-        except NoDSSFoundError:
-            dss = None
-        if dss is not None:
-            certs += list(dss.load_certs())
-            crls = [asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls]
-            ocsps = [asn1_ocsp.OCSPResponse.load(ref.get_object().data) for ref in dss.ocsps]
-    return ValidationContext(
-        trust_roots=roots,
-        other_certs=certs,
-        allow_fetching=False,
-        revocation_mode=_PYHANKO_MODE[mode],
-        moment=moment or dt.datetime.now(dt.UTC),
-        crls=crls,  # empty lists, not None: "require" refuses to start without them
-        ocsps=ocsps,
-    )
 
 
 class _BaseWithEmptyForm:

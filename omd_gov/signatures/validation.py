@@ -18,10 +18,11 @@ at the first failure with :class:`SignatureRejected`, naming the step:
 ``key_usage``     the certificate lacks digitalSignature and nonRepudiation.
 ``validity``      the certificate (or an intermediate) is outside its validity
                   at the claimed signing time, at the timestamp, or now.
-``revocation``    revoked per the revocation data in the file, or (hard-fail)
-                  no revocation data for some certificate of the chain.
+``revocation``    revoked per the revocation data (the file's or downloaded),
+                  or (hard-fail) some certificate of the chain not checked.
 
-Revocation modes (and what pyHanko does offline): see :mod:`omd_gov.signatures.trust`.
+Revocation modes, downloads and what is recorded: see
+:mod:`omd_gov.signatures.revocation`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation import validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, read_certification_data
@@ -42,14 +43,9 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from omd_gov.errors import ServiceError
-from omd_gov.signatures.identity import SignerIdentity, signer_problem
-from omd_gov.signatures.trust import (
-    DIFF_POLICY,
-    SIGNING_KEY_USAGE,
-    TrustSettings,
-    offline_context,
-    to_pem,
-)
+from omd_gov.signatures import revocation
+from omd_gov.signatures.identity import Problem, SignerIdentity, signer_problem
+from omd_gov.signatures.trust import DIFF_POLICY, TrustSettings, to_pem
 
 _WHOLE_REVISION = (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
 
@@ -127,7 +123,9 @@ def check_intact(signature: EmbeddedPdfSignature) -> None:
     try:
         signature.compute_integrity_info(skip_diff=True)
         if signature.sig_object_type == "/DocTimeStamp":
-            status = validate_pdf_timestamp(signature, validation_context=offline_context([]))
+            status = validate_pdf_timestamp(
+                signature, validation_context=revocation.validation_context([])
+            )
             intact = status.intact and status.valid
         else:
             intact, valid = validate_sig_integrity(
@@ -219,20 +217,18 @@ def timestamp_time(
 def _status(signature: EmbeddedPdfSignature, context: ValidationContext) -> PdfSignatureStatus:
     # Integrity and coverage are established and the diff ran once, from the base.
     try:
-        return validate_pdf_signature(
-            signature, context, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=True
-        )
+        return revocation.validate(signature, context)
     except SignatureValidationError as error:  # e.g. an unsupported /SubFilter
         raise _refuse(
             "intact", f"Signature cannot be validated: {error}", signature.field_name
         ) from error
 
 
-def _validate_signer(
-    reader: PdfFileReader, new: EmbeddedPdfSignature, trust: TrustSettings
-) -> UploadReport:
-    moment = dt.datetime.now(dt.UTC)
-    context = offline_context(trust.roots, mode=trust.revocation_mode, moment=moment, reader=reader)
+Judged = tuple[PdfSignatureStatus, Problem | None, dt.datetime | None]
+
+
+def _judge(new: EmbeddedPdfSignature, context: ValidationContext, moment: dt.datetime) -> Judged:
+    """pyHanko's verdict on the signer, the first failing step, the timestamp."""
     status = _status(new, context)
     times = {"validation time": moment}
     stamped = timestamp_time(new, status)
@@ -240,36 +236,40 @@ def _validate_signer(
         times["claimed signing time"] = status.signer_reported_dt
     if stamped:
         times["timestamp"] = stamped
-    problem = signer_problem(status, times)
-    if problem and problem[0] == "trust" and trust.revocation_mode == "hard-fail":
-        problem = _without_revocation(reader, new, trust, moment) or problem
+    return status, signer_problem(status, times), stamped
+
+
+def _validate_signer(
+    reader: PdfFileReader, new: EmbeddedPdfSignature, trust: TrustSettings
+) -> UploadReport:
+    moment = dt.datetime.now(dt.UTC)
+    first = revocation.first_pass(trust, moment, reader)
+    status, problem, stamped = _judge(new, first, moment)
+    outcome = "not_checked" if trust.revocation_mode == "off" else "good"
+    if problem and trust.revocation_mode != "off":
+        # Not every certificate proven good: is anything else wrong?
+        second = revocation.second_pass(trust, moment, first)
+        status, problem, stamped = _judge(new, second, moment)
+        outcome = "not_checked"
+        if problem is None and trust.revocation_mode == "hard-fail":
+            problem = ("revocation", revocation.unchecked(trust))
     if problem:
         raise _refuse(problem[0], problem[1], new.field_name)
-    return _report(new, status, trust, moment, stamped)
-
-
-def _without_revocation(
-    reader: PdfFileReader, new: EmbeddedPdfSignature, trust: TrustSettings, moment: dt.datetime
-) -> tuple[str, str] | None:
-    """In hard-fail mode, a chain that validates once revocation is left out
-    failed for lack of revocation data. Only runs on the refusal path."""
-    context = offline_context(trust.roots, mode="off", moment=moment, reader=reader)
-    if _status(new, context).trusted:
-        return "revocation", (
-            "Revocation could not be checked (hard-fail): the file carries no CRL or OCSP "
-            "response for every certificate in the chain, and omd-gov does not fetch them."
-        )
-    return None
+    kept = revocation.downloaded(first, reader)
+    return _report(new, status, trust, (moment, stamped), outcome, kept)
 
 
 def _report(
     signature: EmbeddedPdfSignature,
     status: PdfSignatureStatus,
     trust: TrustSettings,
-    moment: dt.datetime,
-    stamped: dt.datetime | None,
+    times: tuple[dt.datetime, dt.datetime | None],
+    outcome: str,
+    kept: dict[str, list[str]],
 ) -> UploadReport:
-    revocation = "good" if trust.revocation_mode == "hard-fail" else "not_checked"
+    """The report of an accepted signature; ``times`` is (validation, timestamp),
+    ``kept`` the revocation data downloaded for it."""
+    moment, stamped = times
     path = status.validation_path
     assert path is not None  # a trusted status always carries its path
     leaf = status.signing_cert
@@ -280,12 +280,14 @@ def _report(
         signer=SignerIdentity.from_certificate(leaf),
         signing_time=status.signer_reported_dt or moment,
         timestamp_time=stamped,
-        revocation=revocation,
+        revocation=outcome,
         validation_data={
             "field_name": signature.field_name,
             "validation_time": moment.isoformat(),
             "revocation_mode": trust.revocation_mode,
-            "revocation": revocation,
+            "revocation": outcome,
+            "revocation_fetch": trust.fetch,
+            "revocation_data": kept,
             "signer_certificate": to_pem(leaf),
             "intermediates": [to_pem(c) for c in intermediates],
             "trust_root": to_pem(root) if root is not None else None,

@@ -2,27 +2,36 @@
 
 Each accepted upload stored its validation data (the signer's certificate,
 the intermediates and the trust root that anchored it, the time it was
-validated, its revocation result). :func:`verify_document` trusts exactly
+validated, its revocation result and the CRLs/OCSP responses downloaded for
+it). :func:`verify_document` trusts exactly
 those roots, never the current ``OMD_TRUST_DIR``, and validates each
 signature at the time it was accepted, so a report made years later does
 not depend on the network, on today's trust store, or on certificates that
-have expired since. A signature without stored validation data (none should
-exist) is checked against the pooled roots at the current time.
+have expired since. A signature recorded with revocation ``good`` is proven
+good again from the stored and the file's revocation data (nothing is ever
+downloaded): ``good``, ``revoked`` (then not ``ok``), or ``not_checked`` when
+that data no longer suffices. A signature without stored validation data
+(none should exist) is checked against the pooled roots at the current time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 
+from omd_gov.signatures import revocation
 from omd_gov.signatures.identity import SignerIdentity
-from omd_gov.signatures.trust import SIGNING_KEY_USAGE, from_pem, offline_context
+from omd_gov.signatures.trust import SIGNING_KEY_USAGE, from_pem
 from omd_gov.signatures.validation import embedded_signatures, read_pdf
 
 
@@ -39,7 +48,12 @@ class SignatureCheck:
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.covers_whole_document and self.trusted
+        return (
+            self.intact
+            and self.covers_whole_document
+            and self.trusted
+            and self.revocation != "revoked"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,11 +88,41 @@ def _moment(data: dict[str, Any] | None) -> dt.datetime | None:
     return None
 
 
+def _revocation(
+    signature: EmbeddedPdfSignature,
+    data: dict[str, Any] | None,
+    context: Callable[..., ValidationContext],
+) -> str:
+    """Prove a stored ``good`` again, offline, from the stored and the file's data."""
+    if (data or {}).get("revocation") != "good":
+        return "not_checked"
+    crls, ocsps = revocation.stored(data)
+    proof = validate_pdf_signature(
+        signature,
+        context(mode="require", crls=crls, ocsps=ocsps),
+        key_usage_settings=SIGNING_KEY_USAGE,
+        skip_diff=True,
+    )
+    if proof.trusted:
+        return "good"
+    return "revoked" if proof.trust_problem_indic in revocation.REVOKED else "not_checked"
+
+
 def _check(
-    signature: EmbeddedPdfSignature, data: dict[str, Any] | None, roots: list, others: list
+    signature: EmbeddedPdfSignature,
+    data: dict[str, Any] | None,
+    pooled: tuple[list, list],
+    reader: PdfFileReader,
 ) -> SignatureCheck:
-    context = offline_context(roots, moment=_moment(data), other_certs=others)
-    status = validate_pdf_signature(signature, context, key_usage_settings=SIGNING_KEY_USAGE)
+    roots, others = pooled
+    context = partial(
+        revocation.validation_context,
+        roots,
+        moment=_moment(data),
+        reader=reader,
+        other_certs=others,
+    )
+    status = validate_pdf_signature(signature, context(), key_usage_settings=SIGNING_KEY_USAGE)
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or bool(
         status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and status.docmdp_ok
     )
@@ -91,7 +135,7 @@ def _check(
         intact=bool(status.intact and status.valid),
         covers_whole_document=whole,
         trusted=bool(status.trusted),
-        revocation=str((data or {}).get("revocation") or "not_checked"),
+        revocation=_revocation(signature, data, context),
     )
 
 
@@ -113,13 +157,13 @@ def verify_document(pdf: bytes, validation_data: list[dict[str, Any]]) -> list[S
     in signing order. An unreadable PDF raises ``SignatureRejected`` (step "pdf")."""
     reader = read_pdf(pdf)
     by_field = {data.get("field_name"): data for data in validation_data if data}
-    roots, others = _pooled(validation_data)
+    pooled = _pooled(validation_data)
     checks = []
     for signature in embedded_signatures(reader):
         if signature.sig_object_type != "/Sig":
             continue
         try:
-            checks.append(_check(signature, by_field.get(signature.field_name), roots, others))
+            checks.append(_check(signature, by_field.get(signature.field_name), pooled, reader))
         except Exception:  # a damaged file breaks pyHanko in many ways: that is "not ok"
             checks.append(_broken(signature))
     return checks

@@ -154,6 +154,19 @@ def test_trust_settings_from_config(tmp_path: Path, pki: TestPKI):
     assert _subjects(settings.roots) == {"omd-gov Demo Root CA"}
     defaults = trust_settings({})
     assert defaults.roots == [] and defaults.revocation_mode == "soft-fail"
+    assert defaults.fetch is True  # OMD_REVOCATION_FETCH defaults to 1
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("0", False), (" OFF ", False)])
+def test_the_fetch_setting(value: str, expected: bool):
+    assert trust_settings({"OMD_REVOCATION_FETCH": value}).fetch is expected
+    assert TrustSettings([]).fetch is False  # built by hand: offline unless asked
+
+
+@pytest.mark.parametrize("value", ["", "maybe", "2"])
+def test_a_mistyped_fetch_setting_is_refused(value: str):
+    with pytest.raises(TrustStoreError, match="OMD_REVOCATION_FETCH"):
+        trust_settings({"OMD_REVOCATION_FETCH": value})
 
 
 def test_an_unknown_revocation_mode_is_refused():
