@@ -72,6 +72,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
         if hasattr(module, "public_bp"):  # pages anyone may read (no /api/v1 prefix)
             app.register_blueprint(module.public_bp)
     _register_hooks()
+    from omd_gov.web.install import install as install_web
+
+    install_web(app)  # after the API blueprints: it exempts them from CSRF
     app.extensions["omd_task_modules"] = TASK_MODULES
     api_docs.install(app)
     api_contract.install_spec(app)

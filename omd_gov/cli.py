@@ -148,7 +148,7 @@ def demo() -> None:
     """Load the demo data (idempotent). Needs OMD_DEMO=1: demo tokens are public."""
     from omd_gov.audit.checkpoints import signer_note_path
     from omd_gov.audit.services import publish_checkpoint
-    from omd_gov.demo.data import DEMO_USERS
+    from omd_gov.demo.data import DEMO_PASSWORD, DEMO_USERS
     from omd_gov.demo.services import load_demo
     from omd_gov.demo.signing import demo_signing_summary
     from omd_gov.documents.services import install_builtins
@@ -169,6 +169,7 @@ def demo() -> None:
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo(f"audit checkpoint published: {checkpoint.size} events (GET /audit/checkpoint)")
     click.echo("DEMO CREDENTIALS (public, for demo mode only; disabled when OMD_DEMO is not 1):")
+    click.echo(f"  web sign-in: any e-mail below with the password {DEMO_PASSWORD}")
     for email, _name, role, _org, token in DEMO_USERS:
         click.echo(f"  {role:<22} {email:<32} Bearer {token}")
     signing = Path(app.instance_path) / "signing"

@@ -56,6 +56,7 @@ pids+=($!)
 cat <<MSG
 
 omd-gov is starting on http://127.0.0.1:${OMD_PORT:-8000}
+  Web pages:     http://127.0.0.1:${OMD_PORT:-8000}/   (sign in: a demo e-mail above, password demo-password)
   API:           http://127.0.0.1:${OMD_PORT:-8000}/api/v1/agreements   (Authorization: Bearer <token>)
   API docs:      http://127.0.0.1:${OMD_PORT:-8000}/docs   (OpenAPI: /openapi.json)
   Try:           curl -H 'Authorization: Bearer demo-legal-officer' http://127.0.0.1:${OMD_PORT:-8000}/api/v1/agreements
@@ -64,7 +65,7 @@ omd-gov is starting on http://127.0.0.1:${OMD_PORT:-8000}
   Worker, beat:  $LOGS/worker.log, $LOGS/beat.log   (sweep every ${OMD_SWEEP_SECONDS}s; JSON lines)
   Health:        curl http://127.0.0.1:${OMD_PORT:-8000}/healthz/live   and   /healthz/ready
   Metrics:       curl -H 'Authorization: Bearer $OMD_METRICS_TOKEN' http://127.0.0.1:${OMD_PORT:-8000}/metrics
-The demo tokens above are DEMO CREDENTIALS: public, and refused unless OMD_DEMO=1.
+The demo tokens and password are DEMO CREDENTIALS: public, and refused unless OMD_DEMO=1.
 The metrics token is a demo value too: set OMD_METRICS_TOKEN to a secret of your own.
 Stop with Ctrl-C.
 

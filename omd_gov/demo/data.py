@@ -39,6 +39,9 @@ DEMO_USERS = (
     ),
     ("sign@adeporto.demo", "Rui Energia", "signatory", 3, "demo-signatory-adeporto"),
 )
+# Every demo account's web password: public, so it works only in demo mode
+# (like the demo tokens, it starts with "demo-").
+DEMO_PASSWORD = "demo-password"
 # The identity each demo signatory's certificate carries (omd_gov.demo.signing).
 DEMO_SIGNING_IDENTITIES = {
     "sign.city@omd.demo": "IDCPT-10000001",

@@ -19,6 +19,7 @@ from omd_gov.cooperations import services as cooperations
 from omd_gov.db import transaction
 from omd_gov.demo.data import (
     CANVAS,
+    DEMO_PASSWORD,
     DEMO_SIGNING_IDENTITIES,
     DEMO_USERS,
     ORGANIZATIONS,
@@ -52,6 +53,7 @@ def load_demo(session: Session) -> bool:
                 organization_id=orgs[org].id if org is not None else None,
                 token=token,
                 signing_identity=DEMO_SIGNING_IDENTITIES.get(email),
+                password=DEMO_PASSWORD,
             )
         _agreements(session, orgs, users)
     return True
