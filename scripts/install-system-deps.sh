@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the service and its tests need, when missing:
-# LibreOffice (PDF conversion) and the PostgreSQL client tools (pg_dump and
-# pg_restore, for `omd-gov backup` and `restore` on PostgreSQL).
+# LibreOffice (PDF conversion), the PostgreSQL client tools (pg_dump and
+# pg_restore, for `omd-gov backup` and `restore` on PostgreSQL), and Chromium
+# (the browser tests drive Debian's build with Playwright; never a download).
 set -euo pipefail
 
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 { command -v pg_dump && command -v pg_restore; } >/dev/null 2>&1 || need+=(postgresql-client)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
