@@ -1,7 +1,8 @@
 """A certificate authority's CRL server on the loopback interface, for the
 tests where omd-gov downloads revocation data. It serves DER CRLs by path
 from ``http.server`` in a thread (port chosen by the OS) and records every
-request; ``closed_url`` names a port nobody listens on (a CA that is down).
+request; ``closed_url`` names a port nobody listens on (a CA that is down),
+``silent_url`` one that accepts connections and never answers (a CA that hangs).
 """
 
 from __future__ import annotations
@@ -65,3 +66,13 @@ def closed_url(path: str = "/issuing.crl") -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}{path}"
+
+
+@contextmanager
+def silent_url(path: str = "/issuing.crl") -> Iterator[str]:
+    """A loopback URL whose server accepts the connection (the kernel does,
+    from the listen backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}{path}"

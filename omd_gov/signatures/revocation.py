@@ -27,7 +27,12 @@ the first pass uses pyHanko's "require" (every certificate needs good data).
 If that pass fails, a second pass in pyHanko's "soft-fail" over the same data
 (downloading nothing more) decides: a revocation, or a failure unrelated to
 revocation, is refused; otherwise the chain is fine but unproven:
-``not_checked`` in soft-fail, refused in hard-fail.
+``not_checked`` in soft-fail, refused in hard-fail. A download that times out
+counts as one that failed: pyHanko-certvalidator 0.33's aiohttp fetchers turn
+connection errors into fetch errors but let a timeout escape the whole
+validation, so :func:`two_passes` catches it and goes to the second pass. All
+downloads of one upload share ``FETCH_BUDGET_SECONDS``, which keeps an upload
+under gunicorn's 30-second worker timeout whatever the CA's servers do.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from asn1crypto import crl as asn1_crl
@@ -53,14 +58,18 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
+from omd_gov.signatures.identity import Problem
 from omd_gov.signatures.trust import SIGNING_KEY_USAGE, TrustSettings
 
-FETCH_TIMEOUT_SECONDS = 10
+FETCH_TIMEOUT_SECONDS = 10  # per request
+FETCH_BUDGET_SECONDS = 20  # every download of one validation together
 # A live OCSP responder dates its answer after our validation time; pyHanko
 # refuses data newer than that plus this tolerance ("too new").
 CLOCK_SKEW = dt.timedelta(minutes=5)
 REVOKED = frozenset({AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE})
 
+# pyHanko's status, the first failing step (or None), the timestamp's time
+Judged = tuple[PdfSignatureStatus, Problem | None, dt.datetime | None]
 FileData = tuple[list[asn1_x509.Certificate], list[asn1_crl.CertificateList], list[Any]]
 
 
@@ -137,20 +146,44 @@ def validate(signature: EmbeddedPdfSignature, context: ValidationContext) -> Pdf
     session the context opened for downloads inside the same event loop."""
 
     async def run() -> PdfSignatureStatus:
+        pending = async_validate_pdf_signature(
+            signature, context, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=True
+        )
+        budget = FETCH_BUDGET_SECONDS if context.fetching_allowed else None
         try:
-            return await async_validate_pdf_signature(
-                signature, context, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=True
-            )
+            return await asyncio.wait_for(pending, budget)
         finally:
             await context.aclose()
 
     return asyncio.run(run())
 
 
+def two_passes(
+    trust: TrustSettings,
+    moment: dt.datetime,
+    reader: PdfFileReader,
+    judge: Callable[[ValidationContext], Judged],
+) -> tuple[Judged, str, dict[str, list[str]]]:
+    """The verdict (see "How" above), the recorded ``revocation`` and the
+    downloaded data to keep."""
+    first = first_pass(trust, moment, reader)
+    try:
+        judged = judge(first)
+        if trust.revocation_mode == "off" or judged[1] is None:
+            outcome = "not_checked" if trust.revocation_mode == "off" else "good"
+            return judged, outcome, downloaded(first, reader)
+    except TimeoutError:  # a download timed out: it failed (see above)
+        pass
+    status, problem, stamped = judge(second_pass(trust, moment, first))
+    if problem is None and trust.revocation_mode == "hard-fail":
+        problem = ("revocation", unchecked(trust))
+    return (status, problem, stamped), "not_checked", downloaded(first, reader)
+
+
 def unchecked(trust: TrustSettings) -> str:
     """Why a hard-fail upload whose chain is otherwise fine is refused."""
     where = (
-        "the certificates' CRL/OCSP addresses did not answer or name none"
+        "the certificates' CRL/OCSP addresses did not answer in time or name none"
         if trust.fetch
         else "fetching is disabled (OMD_REVOCATION_FETCH=0)"
     )

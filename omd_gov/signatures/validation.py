@@ -44,7 +44,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from omd_gov.errors import ServiceError
 from omd_gov.signatures import revocation
-from omd_gov.signatures.identity import Problem, SignerIdentity, signer_problem
+from omd_gov.signatures.identity import SignerIdentity, signer_problem
 from omd_gov.signatures.trust import DIFF_POLICY, TrustSettings, to_pem
 
 _WHOLE_REVISION = (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
@@ -224,10 +224,9 @@ def _status(signature: EmbeddedPdfSignature, context: ValidationContext) -> PdfS
         ) from error
 
 
-Judged = tuple[PdfSignatureStatus, Problem | None, dt.datetime | None]
-
-
-def _judge(new: EmbeddedPdfSignature, context: ValidationContext, moment: dt.datetime) -> Judged:
+def _judge(
+    new: EmbeddedPdfSignature, context: ValidationContext, moment: dt.datetime
+) -> revocation.Judged:
     """pyHanko's verdict on the signer, the first failing step, the timestamp."""
     status = _status(new, context)
     times = {"validation time": moment}
@@ -243,19 +242,12 @@ def _validate_signer(
     reader: PdfFileReader, new: EmbeddedPdfSignature, trust: TrustSettings
 ) -> UploadReport:
     moment = dt.datetime.now(dt.UTC)
-    first = revocation.first_pass(trust, moment, reader)
-    status, problem, stamped = _judge(new, first, moment)
-    outcome = "not_checked" if trust.revocation_mode == "off" else "good"
-    if problem and trust.revocation_mode != "off":
-        # Not every certificate proven good: is anything else wrong?
-        second = revocation.second_pass(trust, moment, first)
-        status, problem, stamped = _judge(new, second, moment)
-        outcome = "not_checked"
-        if problem is None and trust.revocation_mode == "hard-fail":
-            problem = ("revocation", revocation.unchecked(trust))
+    judged, outcome, kept = revocation.two_passes(
+        trust, moment, reader, lambda context: _judge(new, context, moment)
+    )
+    status, problem, stamped = judged
     if problem:
         raise _refuse(problem[0], problem[1], new.field_name)
-    kept = revocation.downloaded(first, reader)
     return _report(new, status, trust, (moment, stamped), outcome, kept)
 
 

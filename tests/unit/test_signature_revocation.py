@@ -16,10 +16,11 @@ from collections.abc import Iterator
 import pytest
 
 from omd_gov.demo.pki import Issued
+from omd_gov.signatures import revocation
 from omd_gov.signatures.trust import TrustSettings
 from omd_gov.signatures.validation import SignatureRejected, validate_upload
 from omd_gov.signatures.verify import verify_document
-from tests.revocation_support import CrlServer, closed_url, crl_server
+from tests.revocation_support import CrlServer, closed_url, crl_server, silent_url
 from tests.signing_support import TestPKI, add_dss, crl, make_pdf, sign, signer_with_crl_pointer
 
 
@@ -110,6 +111,25 @@ def test_a_crl_server_that_is_down(base, pki, mode):
         error = refused(base, upload, trust)
         assert error.step == "revocation" and "did not answer" in error.detail
     assert time.monotonic() - started < 5  # a refused connection does not wait the timeout
+
+
+@pytest.mark.parametrize(
+    ("per_request", "budget"), [(0.5, 20), (10, 0.5)], ids=["request-timeout", "budget"]
+)
+def test_a_crl_server_that_never_answers(base, pki, monkeypatch, per_request, budget):
+    # pyHanko's fetchers let a timeout escape; it must count as a failed download.
+    monkeypatch.setattr(revocation, "FETCH_TIMEOUT_SECONDS", per_request)
+    monkeypatch.setattr(revocation, "FETCH_BUDGET_SECONDS", budget)
+    with silent_url() as url:
+        gail = signer_with_crl_pointer(pki.intermediate, "Gail", url)
+        upload = signed(base, pki, gail)
+        started = time.monotonic()
+        assert validate_upload(base, upload, settings(pki, "soft-fail")).revocation == (
+            "not_checked"
+        )
+        assert time.monotonic() - started < 3
+        error = refused(base, upload, settings(pki, "hard-fail"))
+        assert error.step == "revocation" and "in time" in error.detail
 
 
 def test_a_crl_server_answering_404(base, pki, server):
