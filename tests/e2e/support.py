@@ -1,0 +1,91 @@
+"""Helpers for the browser tests: signing in through the form, the axe-core
+check every visited page gets, and the README's screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.web_support import PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+BLOCKING = ("serious", "critical")
+# Violations known and owned by a page's author, waiting for a fix: rule id ->
+# (the page it is on, what to change). Each one is printed on every run; keep
+# this empty.
+KNOWN_VIOLATIONS: dict[str, tuple[str, str]] = {}
+_AXE = Axe()
+
+
+def _readable(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+            lines.append(f"      {node.get('failureSummary', '').replace(chr(10), ' ')}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Visits:
+    """Every page the browser loads must get its axe check before the test ends."""
+
+    loaded: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+
+    def watch(self, page: Page) -> None:
+        page.on("load", lambda loaded: self.loaded.append(loaded.url))
+
+    def unchecked(self) -> list[str]:
+        return [url for url in dict.fromkeys(self.loaded) if url not in self.checked]
+
+
+def axe_check(page: Page, visits: Visits) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    results = _AXE.run(page).response["violations"]
+    visits.checked.add(page.url)
+    blocking = [v for v in results if v["impact"] in BLOCKING]
+    known = [v for v in blocking if v["id"] in KNOWN_VIOLATIONS]
+    if known:
+        print(f"\nknown axe violations on {page.url} (to fix):\n{_readable(known)}")
+    fresh = [v for v in blocking if v["id"] not in KNOWN_VIOLATIONS]
+    assert not fresh, f"axe-core on {page.url}:\n{_readable(fresh)}"
+
+
+def sign_in(page: Page, visits: Visits, email: str, password: str = PASSWORD) -> None:
+    """Through the form, as an officer would; lands on the dashboard (or ``next``)."""
+    if "/login" not in page.url:
+        page.goto("/login")
+    axe_check(page, visits)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    axe_check(page, visits)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def screenshot(page: Page, name: str, width: int = 1280) -> None:
+    """Written only with OMD_SCREENSHOTS=1, so an ordinary run leaves the tree clean."""
+    if os.environ.get("OMD_SCREENSHOTS") != "1":
+        return
+    size = page.viewport_size or {"width": 1280, "height": 800}
+    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 800})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
+def path_of(page: Page) -> str:
+    return re.sub(r"^https?://[^/]+", "", page.url)
