@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from omd_gov.agreements.lifecycle import CANVAS_FROZEN_STATES
@@ -160,3 +160,30 @@ def holding_canvas(session: Session, cooperation_id: int) -> list[str]:
         Agreement.state.in_(CANVAS_FROZEN_STATES),
     )
     return list(session.execute(statement).scalars())
+
+
+def count_by_state(session: Session, user: User) -> dict[str, int]:
+    """How many agreements the user may see, per state (one GROUP BY)."""
+    statement = visible(select(Agreement), user).with_only_columns(Agreement.state, func.count())
+    rows = session.execute(statement.group_by(Agreement.state)).all()
+    return {state: count for state, count in rows}
+
+
+def recent_events(session: Session, user: User, limit: int = 10) -> list[tuple[AuditEvent, str]]:
+    """The latest audit events on agreements the user may see, newest first,
+    each with its agreement's reference. A partner gets only their agreements'
+    moves from state to state: the rest of the trail (edits, deadlines,
+    legal's comments) is the office's, as in ``events_of``."""
+    statement = (
+        visible(select(Agreement), user)
+        .with_only_columns(AuditEvent, Agreement.reference)
+        .select_from(AuditEvent)
+        .join(Agreement, Agreement.id == AuditEvent.agreement_id)
+    )
+    if not user.is_office:
+        statement = statement.where(
+            AuditEvent.entity_type == Agreement.audit_entity,
+            AuditEvent.from_state.is_distinct_from(AuditEvent.to_state),
+        )
+    rows = session.execute(statement.order_by(AuditEvent.seq.desc()).limit(limit)).all()
+    return [(event, reference) for event, reference in rows]
