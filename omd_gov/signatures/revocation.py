@@ -41,6 +41,7 @@ import asyncio
 import base64
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import crl as asn1_crl
@@ -116,44 +117,73 @@ def validation_context(
     )
 
 
-def first_pass(
-    trust: TrustSettings, moment: dt.datetime, reader: PdfFileReader
-) -> ValidationContext:
+@dataclass(frozen=True)
+class Pass:
+    """One validation: the signer's context and the signature timestamp's.
+    The timestamp authority is held to the mode as pyHanko reads it (soft-fail
+    stays soft-fail), so a TSA without revocation data still dates a
+    signature in soft-fail, as it did before downloads."""
+
+    signer: ValidationContext
+    timestamp: ValidationContext
+
+    def contexts(self) -> list[ValidationContext]:
+        return [self.signer] if self.timestamp is self.signer else [self.signer, self.timestamp]
+
+
+def first_pass(trust: TrustSettings, moment: dt.datetime, reader: PdfFileReader) -> Pass:
     """``off``: pyHanko "none". Otherwise "require", downloading if allowed."""
     if trust.revocation_mode == "off":
-        return validation_context(trust.roots, moment=moment, reader=reader)
-    return validation_context(
+        return _same(validation_context(trust.roots, moment=moment, reader=reader))
+    signer = validation_context(
         trust.roots, mode="require", moment=moment, reader=reader, fetch=trust.fetch
     )
+    if trust.revocation_mode == "hard-fail":
+        return _same(signer)
+    timestamp = validation_context(
+        trust.roots, mode="soft-fail", moment=moment, reader=reader, fetch=trust.fetch
+    )
+    return Pass(signer, timestamp)
 
 
-def second_pass(
-    trust: TrustSettings, moment: dt.datetime, first: ValidationContext
-) -> ValidationContext:
+def _same(context: ValidationContext) -> Pass:
+    return Pass(context, context)
+
+
+def second_pass(trust: TrustSettings, moment: dt.datetime, first: Pass) -> Pass:
     """pyHanko "soft-fail" over everything the first pass had or downloaded."""
-    return validation_context(
-        trust.roots,
-        mode="soft-fail",
-        moment=moment,
-        other_certs=first.certificate_registry,
-        crls=first.crls,
-        ocsps=first.ocsps,
+    contexts = first.contexts()
+    return _same(
+        validation_context(
+            trust.roots,
+            mode="soft-fail",
+            moment=moment,
+            other_certs=[cert for context in contexts for cert in context.certificate_registry],
+            crls=[item for context in contexts for item in context.crls],
+            ocsps=[item for context in contexts for item in context.ocsps],
+        )
     )
 
 
-def validate(signature: EmbeddedPdfSignature, context: ValidationContext) -> PdfSignatureStatus:
+def validate(signature: EmbeddedPdfSignature, validation: Pass) -> PdfSignatureStatus:
     """pyHanko's validation (no diff: the caller ran it), closing the HTTP
-    session the context opened for downloads inside the same event loop."""
+    sessions the contexts opened for downloads inside the same event loop."""
+    contexts = validation.contexts()
 
     async def run() -> PdfSignatureStatus:
         pending = async_validate_pdf_signature(
-            signature, context, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=True
+            signature,
+            validation.signer,
+            ts_validation_context=validation.timestamp,
+            key_usage_settings=SIGNING_KEY_USAGE,
+            skip_diff=True,
         )
-        budget = FETCH_BUDGET_SECONDS if context.fetching_allowed else None
+        fetching = any(context.fetching_allowed for context in contexts)
         try:
-            return await asyncio.wait_for(pending, budget)
+            return await asyncio.wait_for(pending, FETCH_BUDGET_SECONDS if fetching else None)
         finally:
-            await context.aclose()
+            for context in contexts:
+                await context.aclose()
 
     return asyncio.run(run())
 
@@ -162,7 +192,7 @@ def two_passes(
     trust: TrustSettings,
     moment: dt.datetime,
     reader: PdfFileReader,
-    judge: Callable[[ValidationContext], Judged],
+    judge: Callable[[Pass], Judged],
 ) -> tuple[Judged, str, dict[str, list[str]]]:
     """The verdict (see "How" above), the recorded ``revocation`` and the
     downloaded data to keep."""
@@ -193,19 +223,19 @@ def unchecked(trust: TrustSettings) -> str:
     )
 
 
-def _b64(items: Iterable[Any]) -> list[str]:
-    return [base64.b64encode(item.dump()).decode() for item in items]
-
-
-def downloaded(context: ValidationContext, reader: PdfFileReader) -> dict[str, list[str]]:
-    """The CRLs and OCSP responses the context holds beyond the file's own
+def downloaded(validation: Pass, reader: PdfFileReader) -> dict[str, list[str]]:
+    """The CRLs and OCSP responses the contexts hold beyond the file's own
     (i.e. downloaded), base64 DER, for storage with the report."""
     _certs, crls, ocsps = file_data(reader)
-    known = {item.dump() for item in [*crls, *ocsps]}
-    return {
-        "crls": _b64(item for item in context.crls if item.dump() not in known),
-        "ocsps": _b64(item for item in context.ocsps if item.dump() not in known),
-    }
+    seen = {item.dump() for item in [*crls, *ocsps]}
+    kept: dict[str, list[str]] = {"crls": [], "ocsps": []}
+    for context in validation.contexts():
+        for kind, items in (("crls", context.crls), ("ocsps", context.ocsps)):
+            for item in items:
+                if item.dump() not in seen:
+                    seen.add(item.dump())
+                    kept[kind].append(base64.b64encode(item.dump()).decode())
+    return kept
 
 
 def stored(data: dict[str, Any] | None) -> tuple[list[Any], list[Any]]:

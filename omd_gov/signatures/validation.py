@@ -40,7 +40,6 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, read_certification_data
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 
 from omd_gov.errors import ServiceError
 from omd_gov.signatures import revocation
@@ -214,7 +213,7 @@ def timestamp_time(
     return token.timestamp if token.trusted else None
 
 
-def _status(signature: EmbeddedPdfSignature, context: ValidationContext) -> PdfSignatureStatus:
+def _status(signature: EmbeddedPdfSignature, context: revocation.Pass) -> PdfSignatureStatus:
     # Integrity and coverage are established and the diff ran once, from the base.
     try:
         return revocation.validate(signature, context)
@@ -225,7 +224,7 @@ def _status(signature: EmbeddedPdfSignature, context: ValidationContext) -> PdfS
 
 
 def _judge(
-    new: EmbeddedPdfSignature, context: ValidationContext, moment: dt.datetime
+    new: EmbeddedPdfSignature, context: revocation.Pass, moment: dt.datetime
 ) -> revocation.Judged:
     """pyHanko's verdict on the signer, the first failing step, the timestamp."""
     status = _status(new, context)

@@ -21,7 +21,15 @@ from omd_gov.signatures.trust import TrustSettings
 from omd_gov.signatures.validation import SignatureRejected, validate_upload
 from omd_gov.signatures.verify import verify_document
 from tests.revocation_support import CrlServer, closed_url, crl_server, silent_url
-from tests.signing_support import TestPKI, add_dss, crl, make_pdf, sign, signer_with_crl_pointer
+from tests.signing_support import (
+    TestPKI,
+    add_dss,
+    crl,
+    make_pdf,
+    sign,
+    signer_with_crl_pointer,
+    timestamper,
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +83,17 @@ def test_a_downloaded_crl_listing_the_signer_is_refused(base, pki, server, mode)
     error = refused(base, signed(base, pki, dave), settings(pki, mode))
     assert error.step == "revocation" and "revoked" in error.detail
     assert server.requests == ["/revoked.crl"]
+
+
+@pytest.mark.parametrize(("mode", "stamped"), [("soft-fail", True), ("hard-fail", False)])
+def test_the_timestamp_authority_is_judged_by_the_mode(base, pki, server, mode, stamped):
+    # The TSA's certificate has no revocation data: soft-fail still takes its
+    # timestamp as evidence (as before downloads existed), hard-fail does not.
+    carol = signer_with_crl_pointer(pki.intermediate, "Carol", server.url())
+    upload = add_dss(sign(base, carol, timestamper=timestamper(pki.intermediate)), [crl(pki.root)])
+    report = validate_upload(base, upload, settings(pki, mode))
+    assert report.revocation == "good"
+    assert (report.timestamp_time is not None) is stamped
 
 
 def test_without_fetching_soft_fail_records_not_checked(base, pki, server):
