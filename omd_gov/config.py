@@ -99,6 +99,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
 CHOICES = {
     "OMD_SIGNATURE_LEVEL": ("simple", "advanced"),
     "OMD_REVOCATION_MODE": ("hard-fail", "soft-fail", "off"),
+    "OMD_REVOCATION_FETCH": ("1", "0"),
 }
 
 
