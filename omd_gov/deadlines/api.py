@@ -1,4 +1,4 @@
-"""/api/v1/deadlines: list, inspect, move or complete deadlines; the policy."""
+"""/api/v1/deadlines: list, inspect, move, claim or complete deadlines; the policy."""
 
 from __future__ import annotations
 
@@ -59,6 +59,18 @@ def get_one(deadline_id: int) -> dict[str, Any]:
 def change(deadline_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Move a deadline and/or assign it to one user (legal officers, admins)."""
     services.change_deadline(db.session, current_actor(), deadline_id, **data)
+    return queries.get_deadline(db.session, current_user(), deadline_id, _today())
+
+
+@bp.post("/deadlines/<int:deadline_id>/claim")
+@bp.auth_required(auth)
+@bp.output(DeadlineDetail)
+def claim(deadline_id: int) -> dict[str, Any]:
+    """Claim a deadline from your team's queue (e.g. a legal officer a legal
+    review; admins any office queue): it becomes yours by name, and its
+    reminders go to you alone. 403 outside its team; 409 when it is closed or
+    already someone's. To give it to a colleague, PATCH it with `assignee_id`."""
+    services.claim_deadline(db.session, current_actor(), deadline_id)
     return queries.get_deadline(db.session, current_user(), deadline_id, _today())
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -18,7 +18,7 @@ from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import party_of
 from omd_gov.auth.models import User
 from omd_gov.db import Keyset, Page, PageRequest
-from omd_gov.deadlines.calendar import office_calendar, office_today
+from omd_gov.deadlines.calendar import BusinessCalendar, office_calendar, office_today
 from omd_gov.deadlines.models import Deadline, MunicipalHoliday
 from omd_gov.deadlines.policy import load_policies
 from omd_gov.deadlines.schemas import DeadlineOut
@@ -27,17 +27,29 @@ from omd_gov.errors import NotFound
 
 def assigned_to(user: User) -> ColumnElement[bool]:
     """Deadlines this user must act on: by name, or by role within their
-    organisation. A role-wide deadline of no organisation is the office's:
-    it never matches a partner's user, whatever their role."""
+    organisation."""
+    return or_(Deadline.assignee_id == user.id, in_role_queue(user))
+
+
+def in_role_queue(user: User) -> ColumnElement[bool]:
+    """Deadlines assigned to the user's role within their organisation (their
+    team's). A role-wide deadline of no organisation is the office's: it never
+    matches a partner's user, whatever their role."""
     organizations = []
     if user.organization_id is not None:
         organizations.append(Deadline.assignee_organization_id == user.organization_id)
     if user.is_office:
         organizations.append(Deadline.assignee_organization_id.is_(None))
-    return or_(
-        Deadline.assignee_id == user.id,
-        and_(Deadline.assignee_role == user.role, or_(false(), *organizations)),
-    )
+    return and_(Deadline.assignee_role == user.role, or_(false(), *organizations))
+
+
+def assignment_of(user: User, assignment: str) -> ColumnElement[bool]:
+    """Deadlines assigned to the user in this way (one of ``ASSIGNMENTS``)."""
+    if assignment == "named":
+        return Deadline.assignee_id == user.id
+    if assignment == "queue":
+        return and_(Deadline.assignee_id.is_(None), in_role_queue(user))
+    return assigned_to(user)
 
 
 def readable_by(user: User) -> ColumnElement[bool]:
@@ -81,6 +93,7 @@ class DeadlineFilter:
     status: str = "open"  # open | closed | all
     kind: str | None = None
     agreement_id: int | None = None
+    assignment: str = "any"  # with ``assignee``: one of schemas.ASSIGNMENTS
 
 
 def _row(deadline: Deadline, reference: str, today: date) -> dict[str, Any]:
@@ -117,7 +130,7 @@ def list_deadlines(
     if flt.status != "all":
         statement = statement.where(Deadline.status == flt.status)
     if flt.assignee is not None:
-        statement = statement.where(assigned_to(flt.assignee))
+        statement = statement.where(assignment_of(flt.assignee, flt.assignment))
     if flt.due_before is not None:
         statement = statement.where(Deadline.due_on < flt.due_before)
     if flt.overdue is not None:
@@ -129,6 +142,16 @@ def list_deadlines(
         statement = statement.where(Deadline.agreement_id == flt.agreement_id)
     rows = page.split(session.execute(page.apply(statement, SOONEST_FIRST)).all(), SOONEST_FIRST)
     return Page([_row(d, ref, flt.today) for d, ref in rows.items], rows.next_cursor)
+
+
+def agreement_overdue(user: User, today: date) -> ColumnElement[bool]:
+    """SQL: the ``Agreement`` the statement selects has an open deadline past
+    due that this user may read (a condition for ``AgreementFilter``: a
+    partner learns nothing from deadlines hidden from them)."""
+    late = select(Deadline.id).where(
+        Deadline.agreement_id == Agreement.id, Deadline.status == "open", Deadline.due_on < today
+    )
+    return visible(late, user).exists()
 
 
 def get_deadline(session: Session, user: User, deadline_id: int, today: date) -> dict[str, Any]:
@@ -211,3 +234,41 @@ def business_days(
         "subdiv": cal.subdiv,
         "skipped": [{"date": day, "name": name} for day, name in cal.skipped(start, result)],
     }
+
+
+def in_queue_of(session: Session, deadline_id: int, user: User) -> bool:
+    """Whether the deadline is assigned to the user's team (claimed or not)."""
+    found = session.execute(
+        select(Deadline.id).where(Deadline.id == deadline_id, in_role_queue(user))
+    ).first()
+    return found is not None
+
+
+def teammates(session: Session, user: User) -> list[User]:
+    """The active users who share the user's role queue (the user too): an
+    office role's whole office, a partner's role within its organisation."""
+    statement = select(User).where(User.role == user.role, User.active.is_(True))
+    if not user.is_office:
+        statement = statement.where(User.organization_id == user.organization_id)
+    return list(session.execute(statement.order_by(User.name, User.id)).scalars())
+
+
+def business_days_left(cal: BusinessCalendar, today: date, due_on: date) -> int:
+    """Business days from today to the due day (the due day counts, today
+    does not); negative when overdue: the business days since it was due."""
+    low, high = sorted((today, due_on))
+    days = sum(
+        1 for n in range(1, (high - low).days + 1) if cal.is_business_day(low + timedelta(n))
+    )
+    return days if due_on >= today else -days
+
+
+def with_days_left(
+    session: Session, config: Mapping[str, Any], today: date, *lists: list[dict[str, Any]]
+) -> None:
+    """Add ``business_days_left`` to deadline rows, on the office calendar
+    (read once, whatever the number of rows)."""
+    cal = office_calendar(session, config)
+    for rows in lists:
+        for row in rows:
+            row["business_days_left"] = business_days_left(cal, today, row["due_on"])

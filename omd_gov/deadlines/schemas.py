@@ -13,12 +13,22 @@ from omd_gov.api_contract import IdField
 from omd_gov.deadlines.calendar import MAX_BUSINESS_DAYS
 from omd_gov.deadlines.models import DEADLINE_KINDS
 
+# How a deadline is assigned to a user: "named" (to them by name), "queue" (to
+# their team, and nobody has claimed it yet) or "any" (either).
+ASSIGNMENTS = ("any", "named", "queue")
+
 
 class DeadlineQuery(Schema):
     assignee = String(
         validate=Regexp(r"^(me|[1-9][0-9]{0,8})$", error="'me' or a user id"),
         metadata={"description": "'me' or a user id: deadlines that user must act on"},
     )
+    assignment = String(
+        load_default="any",
+        validate=OneOf(ASSIGNMENTS),
+        metadata={"description": "with assignee: 'named' (to that user by name), 'queue' "
+                  "(to their role's queue, unclaimed) or 'any'"},
+    )  # fmt: skip
     due_before = Date(metadata={"description": "only deadlines due before this day"})
     overdue = Boolean(metadata={"description": "true: open and past due; false: the others"})
     status = String(load_default="open", validate=OneOf(("open", "closed", "all")))

@@ -2,6 +2,7 @@
 transaction, and commits it with its audit event, or nothing).
 
 - the office moves, reassigns or completes a deadline;
+- a team member claims a deadline from the team's queue (for themselves or a teammate);
 - admins edit the municipal calendar and the policy;
 - a user issues or revokes their calendar-feed token;
 - the worker claims a due reminder and acts on it.
@@ -21,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from omd_gov.audit.chain import Subject, record
 from omd_gov.auth.actors import Actor
-from omd_gov.auth.models import User
+from omd_gov.auth.models import Role, User
 from omd_gov.auth.tokens import hash_token
 from omd_gov.db import transaction
-from omd_gov.deadlines import reminders, rules
+from omd_gov.deadlines import queries, reminders, rules
 from omd_gov.deadlines.ics import new_feed_token
 from omd_gov.deadlines.models import (
     DEADLINE_KINDS,
@@ -34,7 +35,7 @@ from omd_gov.deadlines.models import (
 )
 from omd_gov.deadlines.policy import Policy, policy_changes, store_policy
 from omd_gov.deadlines.scheduling import close_deadline, context, move_deadline
-from omd_gov.errors import Conflict, NotFound
+from omd_gov.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 def change_deadline(
@@ -64,6 +65,61 @@ def change_deadline(
         changes["revision"] = deadline.revision
         record(session, actor, deadline, "change_deadline", changes=changes, comment=comment)
     return deadline
+
+
+def claim_deadline(
+    session: Session, actor: Actor, deadline_id: int, *, for_user_id: int | None = None
+) -> Deadline:
+    """Take an unclaimed deadline from its team's queue (its role's), for
+    oneself or for a teammate: it becomes theirs by name, and the reminders
+    from now on go to them alone. Claiming what is already one's own is a no-op."""
+    me = actor.require_user()
+    with transaction(session):
+        deadline = rules.load_open(session, deadline_id)
+        _check_claim(session, deadline, me)
+        if deadline.assignee_id == (for_user_id or me.id):
+            return deadline
+        if deadline.assignee_id is not None:
+            holder = session.get(User, deadline.assignee_id)
+            name = holder.name if holder is not None else f"user {deadline.assignee_id}"
+            raise Conflict(f"this deadline is already assigned to {name}")
+        taker = _teammate(session, deadline, me, for_user_id)
+        changes: dict[str, object] = {
+            "assignee_id": {"from": None, "to": taker.id},
+            "assignee_role": {"from": deadline.assignee_role, "to": None},
+        }
+        deadline.assignee_id, deadline.assignee_role = taker.id, None
+        deadline.assignee_organization_id = None
+        record(session, actor, deadline, "claim_deadline", changes=changes)
+    return deadline
+
+
+def _teammate(session: Session, deadline: Deadline, me: User, user_id: int | None) -> User:
+    """Who takes the deadline: the claimer, or an active member of the team."""
+    if user_id in (None, me.id):
+        return me
+    taker = session.get(User, user_id)
+    if taker is None or not taker.active or not queries.in_queue_of(session, deadline.id, taker):
+        message = f"must be an active user of the team ({deadline.assignee_role})"
+        errors = [{"field": "assignee_id", "message": message}]
+        raise Unprocessable("the deadline cannot be assigned so", errors)
+    return taker
+
+
+def _check_claim(session: Session, deadline: Deadline, me: User) -> None:
+    """Only the deadline's team claims from its queue (admins: any office
+    queue). Outside the office, a deadline that is not the user's own or
+    their team's is "not found" (they may not know that it exists)."""
+    mine = deadline.assignee_id == me.id
+    if not me.is_office and not mine and not queries.in_queue_of(session, deadline.id, me):
+        raise NotFound(f"deadline {deadline.id} not found")
+    if mine or deadline.assignee_id is not None:
+        return  # already someone's: a no-op or a conflict, said by the caller
+    if me.role == Role.ADMIN and deadline.assignee_organization_id is None:
+        return
+    if not queries.in_queue_of(session, deadline.id, me):
+        team = deadline.assignee_role or "its assignee"
+        raise Forbidden(f"only the deadline's team ({team}) may claim it", required_roles=[team])
 
 
 def complete_deadline(

@@ -1,24 +1,84 @@
-"""The dashboard: what waits on the signed-in user, and recent agreements."""
+"""The dashboard (the home page, per role): what waits on the signed-in user
+by name, their team's unclaimed queue (kept apart, with claim and assign),
+the overdue and upcoming deadlines in business days, the counts by state
+and the recent activity. Claiming goes through the deadlines' service; the
+reads are the agreements' and deadlines' queries, whose visibility rules apply.
+
+The page sends the same handful of statements whatever the number of
+agreements, deadlines or events (tests/integration/test_web_dashboard.py)."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from typing import Any
 
-from omd_gov.agreements.queries import AgreementFilter, list_visible
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from omd_gov.agreements.lifecycle import State
+from omd_gov.agreements.queries import count_by_state, recent_events
 from omd_gov.db import PageRequest, db
+from omd_gov.deadlines import services as deadline_services
 from omd_gov.deadlines.calendar import office_today
-from omd_gov.deadlines.queries import DeadlineFilter, list_deadlines
-from omd_gov.web.accounts import login_required, web_user
+from omd_gov.deadlines.queries import DeadlineFilter, list_deadlines, teammates, with_days_left
+from omd_gov.errors import Conflict, ServiceError, Unprocessable
+from omd_gov.web.accounts import login_required, web_actor, web_user
 from omd_gov.web.blueprint import bp
+
+LISTED = 50  # rows per deadline list: the page stays one screenful per section
+UPCOMING = 20
+ACTIVITY = 15
 
 
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    user = web_user()
-    today = office_today(current_app.config)
-    mine = list_deadlines(
-        db.session, user, DeadlineFilter(today=today, assignee=user), PageRequest(1, 50)
+    return _dashboard()
+
+
+def _dashboard(refusal: ServiceError | None = None) -> str:
+    user, config = web_user(), current_app.config
+    today = office_today(config)
+
+    def deadlines(per_page: int, **how: Any) -> list[dict[str, Any]]:
+        flt = DeadlineFilter(today=today, **how)
+        return list_deadlines(db.session, user, flt, PageRequest(1, per_page)).items
+
+    mine = deadlines(LISTED, assignee=user, assignment="named")
+    team = deadlines(LISTED, assignee=user, assignment="queue")
+    soon = deadlines(UPCOMING)  # every open deadline the user may see, overdue first
+    with_days_left(db.session, config, today, mine, team, soon)
+    counts = count_by_state(db.session, user)
+    return render_template(
+        "dashboard.html",
+        mine=mine,
+        team=team,
+        soon=soon,
+        colleagues=[u for u in teammates(db.session, user) if u.id != user.id] if team else [],
+        counts=[(str(state), counts.get(str(state), 0)) for state in State],
+        total=sum(counts.values()),
+        events=recent_events(db.session, user, ACTIVITY),
+        refusal=refusal,
     )
-    recent = list_visible(db.session, user, AgreementFilter(), PageRequest(1, 10))
-    return render_template("dashboard.html", deadlines=mine.items, recent=recent.items)
+
+
+@bp.post("/deadlines/<int:deadline_id>/claim")
+@login_required
+def claim(deadline_id: int) -> Response | tuple[str, int]:
+    """Claim for oneself, or (with ``assignee_id``) for a teammate."""
+    for_user_id = None
+    if "assignee_id" in request.form:
+        for_user_id = request.form.get("assignee_id", type=int)
+        if for_user_id is None or for_user_id < 1:
+            problem = {"field": "assignee_id", "message": "choose a colleague"}
+            return _dashboard(Unprocessable("nobody was chosen", [problem])), 422
+    try:
+        deadline = deadline_services.claim_deadline(
+            db.session, web_actor(), deadline_id, for_user_id=for_user_id
+        )
+    except (Conflict, Unprocessable) as error:
+        # Someone was quicker, or the colleague cannot take it: say so on the
+        # dashboard itself. A 403/404 goes to the error page.
+        return _dashboard(error), error.status
+    what = f"the {deadline.kind.replace('_', ' ')} (deadline {deadline.id})"
+    flash(f"You claimed {what}." if for_user_id is None else f"You gave {what} to a colleague.")
+    return redirect(url_for("web.dashboard"), code=303)
