@@ -41,18 +41,27 @@ def current_actor(source: str = "api") -> Actor:
     return Actor.of(current_user(), source)
 
 
+def has_role(user: User, *roles: Role) -> bool:
+    """Admin always has it: it may act in any office role."""
+    return user.role in {str(role) for role in roles} | {Role.ADMIN.value}
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """The one role check, for the API (``roles_required``) and the pages."""
+    if not has_role(user, *roles):
+        allowed = sorted({str(role) for role in roles} | {Role.ADMIN.value})
+        raise Forbidden(
+            f"this action needs one of the roles: {', '.join(allowed)}", required_roles=allowed
+        )
+
+
 def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Allow only these roles (admin always passes: it may act in any office role)."""
-    allowed = {str(role) for role in roles} | {Role.ADMIN.value}
+    """Allow only these roles (and admin) to call the API view."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user().role not in allowed:
-                raise Forbidden(
-                    f"this action needs one of the roles: {', '.join(sorted(allowed))}",
-                    required_roles=sorted(allowed),
-                )
+            require_role(current_user(), *roles)
             return view(*args, **kwargs)
 
         return cast(F, wrapper)

@@ -15,13 +15,13 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from omd_gov.auth.models import Role, User
+from omd_gov.auth.security import has_role, require_role
 from omd_gov.cooperations.canvas import SECTION_KEYS
-from omd_gov.errors import Forbidden, ServiceError
+from omd_gov.errors import ServiceError
 
-# The API lets these roles write cooperations and draft agreements
-# (``roles_required(DATA_OFFICER)``, which always admits an admin); the pages
-# offer their forms to the same roles and refuse the rest.
-WRITERS = frozenset({Role.DATA_OFFICER.value, Role.ADMIN.value})
+# The API lets data officers (and admins) write cooperations and draft
+# agreements; the pages offer their forms to the same roles, by the same check.
+WRITER = Role.DATA_OFFICER
 
 # Field path ("title", "parties.0.role", "sections.context") -> its messages.
 Errors = dict[str, list[str]]
@@ -32,15 +32,11 @@ ASSET_ROWS = 3
 
 
 def may_write(user: User) -> bool:
-    return user.role in WRITERS
+    return has_role(user, WRITER)
 
 
 def require_writer(user: User) -> None:
-    if not may_write(user):
-        raise Forbidden(
-            f"this action needs one of the roles: {', '.join(sorted(WRITERS))}",
-            required_roles=sorted(WRITERS),
-        )
+    require_role(user, WRITER)
 
 
 def flatten(messages: Any, prefix: str = "") -> Errors:
