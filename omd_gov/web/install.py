@@ -27,6 +27,7 @@ PAGE_MODULES = (
     "omd_gov.web.lists",
     "omd_gov.web.cooperations",
     "omd_gov.web.agreement_drafts",
+    "omd_gov.web.notices",
     "omd_gov.web.lifecycle_help",
 )
 
