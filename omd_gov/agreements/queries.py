@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import date
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, aliased, joinedload, selectinload
 
 from omd_gov.agreements.lifecycle import CANVAS_FROZEN_STATES
-from omd_gov.agreements.models import Agreement, Party
+from omd_gov.agreements.models import Agreement, DataAsset, Party
 from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.models import User
 from omd_gov.db import Keyset, Page, PageRequest
@@ -99,7 +100,14 @@ class AgreementFilter:
     state: str | None = None
     organization_id: int | None = None
     cooperation_id: int | None = None
+    sharing_model: str | None = None
+    personal_data: bool | None = None  # shares personal data (any data asset does)
     q: str | None = None
+    sort: str = "newest"  # a key of SORTS
+    # Conditions on the Agreement row that features built on agreements pass
+    # in (the web list's "overdue" is an EXISTS over deadlines): agreements
+    # imports none of them.
+    conditions: tuple[ColumnElement[bool], ...] = ()
 
 
 # Newest first: id order, served by the primary key and by (state, id) and
@@ -107,20 +115,45 @@ class AgreementFilter:
 NEWEST_FIRST: Keyset[Agreement] = Keyset(
     "agreements", (Agreement.id,), key=lambda agreement: (agreement.id,), descending=True
 )
+# No end date sorts last on both databases (SQLite puts NULL first, PostgreSQL
+# last), and a keyset needs a key without NULLs.
+_ENDS = func.coalesce(Agreement.end_date, date.max)
+# Each order ends in the unique id, so pages never skip or repeat a row.
+SORTS: dict[str, Keyset[Agreement]] = {
+    "newest": NEWEST_FIRST,
+    "oldest": Keyset("agreements-oldest", (Agreement.id,), key=lambda a: (a.id,)),
+    "reference": Keyset(
+        "agreements-reference",
+        (Agreement.reference, Agreement.id),
+        key=lambda a: (a.reference, a.id),
+    ),
+    "title": Keyset(
+        "agreements-title", (Agreement.title, Agreement.id), key=lambda a: (a.title, a.id)
+    ),
+    "end_date": Keyset(
+        "agreements-end-date",
+        (cast(QueryableAttribute[date], _ENDS), Agreement.id),
+        key=lambda a: (a.end_date or date.max, a.id),
+    ),
+}
 
 
-def list_visible(
-    session: Session, user: User, flt: AgreementFilter, page: PageRequest
-) -> Page[Agreement]:
-    """One page of agreements, newest first, and where the next one starts."""
-    statement = visible(select(Agreement), user)
+def _filtered(statement: Select[T], flt: AgreementFilter) -> Select[T]:
     if flt.state:
         statement = statement.where(Agreement.state == flt.state)
     if flt.cooperation_id:
         statement = statement.where(Agreement.cooperation_id == flt.cooperation_id)
     if flt.organization_id:
         statement = statement.where(party_of(flt.organization_id))
-    if flt.q:
+    if flt.sharing_model:
+        statement = statement.where(Agreement.sharing_model == flt.sharing_model)
+    if flt.personal_data is not None:
+        # SQL for Agreement.shares_personal_data.
+        personal = exists().where(
+            DataAsset.agreement_id == Agreement.id, DataAsset.personal_data.is_(True)
+        )
+        statement = statement.where(personal if flt.personal_data else ~personal)
+    if flt.q and flt.q.strip():
         pattern = f"%{flt.q.strip()}%"
         statement = statement.where(
             or_(
@@ -129,17 +162,35 @@ def list_visible(
                 Agreement.purpose.ilike(pattern),
             )
         )
+    return statement.where(*flt.conditions)
+
+
+def list_visible(
+    session: Session,
+    user: User,
+    flt: AgreementFilter,
+    page: PageRequest,
+    *,
+    after: tuple[Any, ...] | None = None,
+) -> Page[Agreement]:
+    """One page of agreements in ``flt.sort`` order, and where the next one
+    starts. ``after``: the sort key of the last row already read (a server-side
+    keyset walk, e.g. a CSV export; clients use cursors)."""
+    keyset = SORTS[flt.sort]
+    statement = _filtered(visible(select(Agreement), user), flt)
+    if after is not None:
+        statement = statement.where(keyset.after(after))
     # Deferred join: the page is found on a narrow index (e.g. (state, id)),
     # by OFFSET or after a cursor, without reading table rows; only the
     # page's own rows are fetched.
-    page_ids = page.apply(statement.with_only_columns(Agreement.id), NEWEST_FIRST).subquery()
+    page_ids = page.apply(statement.with_only_columns(Agreement.id), keyset).subquery()
     statement = (
         select(Agreement)
         .join(page_ids, Agreement.id == page_ids.c.id)
-        .order_by(*NEWEST_FIRST.order())
+        .order_by(*keyset.order())
         .options(selectinload(Agreement.parties).joinedload(Party.organization))
     )
-    return page.split(session.execute(statement).scalars().all(), NEWEST_FIRST)
+    return page.split(session.execute(statement).scalars().all(), keyset)
 
 
 def events_of(session: Session, user: User, agreement_id: int) -> list[AuditEvent]:

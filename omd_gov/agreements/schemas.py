@@ -16,6 +16,7 @@ from marshmallow import ValidationError, validates_schema
 
 from omd_gov.agreements.lifecycle import State
 from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS, SIGNATURE_LEVELS
+from omd_gov.agreements.queries import SORTS
 from omd_gov.api_contract import IdField
 
 LAWFUL_BASES = (
@@ -100,7 +101,18 @@ class AgreementQuery(Schema):
     state = String(validate=OneOf([str(state) for state in State]))
     organization_id = IdField()
     cooperation_id = IdField()
+    sharing_model = String(validate=OneOf(SHARING_MODELS))
+    personal_data = Boolean(
+        metadata={"description": "true: agreements sharing personal data (any data asset); "
+                  "false: those sharing none"},
+    )  # fmt: skip
     q = String(validate=Length(1, 200))
+    sort = String(
+        load_default="newest",
+        validate=OneOf(list(SORTS)),
+        metadata={"description": "newest/oldest (by id), reference, title, or end_date "
+                  "(soonest first; agreements without one last)"},
+    )  # fmt: skip
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=20, validate=Range(1, 100))
     cursor = String(
