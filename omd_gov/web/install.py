@@ -28,6 +28,8 @@ PAGE_MODULES = (
     "omd_gov.web.cooperations",
     "omd_gov.web.agreement_drafts",
     "omd_gov.web.notices",
+    "omd_gov.web.analytics",
+    "omd_gov.web.admin",
     "omd_gov.web.lifecycle_help",
 )
 
