@@ -139,7 +139,7 @@ def _cursors() -> URLSafeSerializer:
 
 def _typed(column: QueryableAttribute[Any], value: object) -> Any:
     expected = column.expression.type.python_type
-    if expected is int and type(value) is int:
+    if expected in (int, str) and type(value) is expected:
         return value
     if expected is date and isinstance(value, str):
         return date.fromisoformat(value)

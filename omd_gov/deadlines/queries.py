@@ -134,8 +134,7 @@ def list_deadlines(
     if flt.due_before is not None:
         statement = statement.where(Deadline.due_on < flt.due_before)
     if flt.overdue is not None:
-        late = and_(Deadline.status == "open", Deadline.due_on < flt.today)
-        statement = statement.where(late if flt.overdue else ~late)
+        statement = statement.where(late(flt.today) if flt.overdue else ~late(flt.today))
     if flt.kind:
         statement = statement.where(Deadline.kind == flt.kind)
     if flt.agreement_id:
@@ -144,14 +143,17 @@ def list_deadlines(
     return Page([_row(d, ref, flt.today) for d, ref in rows.items], rows.next_cursor)
 
 
+def late(today: date) -> ColumnElement[bool]:
+    """The one rule for "overdue": open and past its due date."""
+    return and_(Deadline.status == "open", Deadline.due_on < today)
+
+
 def agreement_overdue(user: User, today: date) -> ColumnElement[bool]:
     """SQL: the ``Agreement`` the statement selects has an open deadline past
     due that this user may read (a condition for ``AgreementFilter``: a
     partner learns nothing from deadlines hidden from them)."""
-    late = select(Deadline.id).where(
-        Deadline.agreement_id == Agreement.id, Deadline.status == "open", Deadline.due_on < today
-    )
-    return visible(late, user).exists()
+    overdue = select(Deadline.id).where(Deadline.agreement_id == Agreement.id, late(today))
+    return visible(overdue, user).exists()
 
 
 def get_deadline(session: Session, user: User, deadline_id: int, today: date) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Admin pages: users and roles, organisations, holidays, the deadline policy, templates, webhooks and failed deliveries."""
+"""Admin pages: users and roles, organisations, holidays, the deadline policy,
+templates, webhooks and failed deliveries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Where agreements get stuck: time per state, review rounds, draft-to-activation time and deadlines met, computed from the audit trail."""
+"""Where agreements get stuck: time per state, review rounds, draft-to-activation
+time and deadlines met, computed from the audit trail."""
 
 from __future__ import annotations
 

@@ -247,16 +247,10 @@ def test_the_api_shares_the_filters_and_orders(world, rows) -> None:
     assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "sort"
 
 
-_TEXT_CURSOR = pytest.mark.xfail(
-    strict=True, reason="omd_gov.db.Keyset.decode does not read back str keys yet"
-)
-
-
 @pytest.mark.parametrize(
     "sort",
-    ["newest", "oldest", "end_date",
-     pytest.param("reference", marks=_TEXT_CURSOR), pytest.param("title", marks=_TEXT_CURSOR)],
-)  # fmt: skip
+    ["newest", "oldest", "end_date", "reference", "title"],
+)
 def test_an_api_cursor_walks_every_order(world, rows, sort) -> None:
     api = world.api.as_(world.legal)
     everything = api.get(f"/api/v1/agreements?sort={sort}").json["items"]
