@@ -14,7 +14,7 @@ from omd_gov.auth.models import Role, User
 from omd_gov.auth.passwords import hash_password
 from omd_gov.auth.tokens import hash_token, new_token
 from omd_gov.db import transaction
-from omd_gov.errors import Conflict, Unprocessable
+from omd_gov.errors import Conflict, Forbidden, Unprocessable
 from omd_gov.organizations.models import Organization
 
 
@@ -123,3 +123,27 @@ def _by_email(session: Session, email: str) -> User:
 def _audit(session: Session, actor: Actor, subject: User, action: str, **changes: Any) -> None:
     diff = {key: {"from": old, "to": new} for key, (old, new) in changes.items()}
     record(session, actor, subject, action, changes=diff)
+
+
+# The languages of the pages, the notifications and the documents.
+LANGUAGES = ("en", "es", "pt")
+
+
+def set_language(session: Session, actor: Actor, email_or_user: str | User, language: str) -> User:
+    """The language a user reads the pages and notifications in. A user sets
+    their own; an admin (or the CLI's system actor) anyone's."""
+    if language not in LANGUAGES:
+        raise Unprocessable(
+            f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}",
+            [{"field": "language", "message": f"expected one of {', '.join(LANGUAGES)}"}],
+        )
+    with transaction(session):
+        user = email_or_user
+        if not isinstance(user, User):
+            user = _by_email(session, user)
+        if actor.user is not None and actor.user_id != user.id and actor.role != Role.ADMIN:
+            raise Forbidden("only an admin may change another user's language")
+        if user.language != language:
+            _audit(session, actor, user, "set_language", language=(user.language, language))
+            user.language = language
+    return user
