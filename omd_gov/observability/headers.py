@@ -4,7 +4,8 @@
   everywhere (feed URLs carry a token: no page should leak its URL onward).
 - ``Content-Security-Policy``: API answers get ``default-src 'none'`` (they
   are data, never a page). HTML gets a strict policy: scripts and styles
-  from this origin only. The one page with inline code is Swagger UI at
+  from this origin only, and frames only of this origin (the workspace's PDF
+  preview; that PDF's own answer allows framing by this origin only). The one page with inline code is Swagger UI at
   ``/docs`` (APIFlask's template has an inline ``<script>`` and ``<style>``);
   that page reflects nothing from the request, so its inline blocks are
   allowed by their sha256 hashes, never by ``'unsafe-inline'``.
@@ -25,7 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 _HTML_POLICY = (
     "default-src 'none'; script-src 'self'{scripts}; style-src 'self'{styles}; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 # Endpoints whose page is the same for every request (no input reflected).
