@@ -5,14 +5,18 @@ audited; a refused one shows the service's message and changes nothing."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
 import pytest
 
+from omd_gov.db import db, transaction, utcnow
+from omd_gov.notifications.models import Delivery, DeliveryFailure
+from tests.documents_support import BUILTIN_TEMPLATES, docx_bytes
 from tests.factories import Factory
 from tests.integration.conftest import World
-from tests.web_admin_support import events, post, signed_in, text
+from tests.web_admin_support import events, post, signed_in, text, token_on
 from tests.web_support import Browser
 
 
@@ -98,3 +102,90 @@ def test_the_deadline_policy_is_edited_and_a_bad_value_refused(
     [event] = events("deadline_policy", "update_policy")
     assert event.changes["due_business_days"] == {"from": before["due_business_days"], "to": 12}
     assert post(admin, "/admin/policy", "/admin/policy/nothing", form).status_code == 404
+
+
+def _upload(admin: Browser, data: bytes, **fields: str) -> Any:
+    form = {"name": "custom_dsa_en", "kind": "dsa", "language": "en", **fields}
+    files = {"file": (io.BytesIO(data), "custom.docx")} if data else {}
+    return post(
+        admin, "/admin/templates", "/admin/templates", form | files,
+        content_type="multipart/form-data",
+    )  # fmt: skip
+
+
+def test_a_template_version_is_uploaded_and_a_hostile_one_refused_per_variable(
+    admin: Browser, world: World
+) -> None:
+    hostile = docx_bytes("{{ agreement.title }} {{ config }}", "{{ request.environ }}{{ secrets }}")
+    refused = _upload(admin, hostile)
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "The template was refused." in page
+    for name in ("config", "request", "secrets"):
+        assert f"<li>Variable <code>{name}</code>: unknown variable &#39;{name}&#39;</li>" in page
+    assert "Traceback" not in page
+    missing = _upload(admin, b"")
+    assert missing.status_code == 422 and 'id="f-err-file"' in text(missing)
+    badly_named = _upload(admin, hostile, name="Bad Name")
+    assert badly_named.status_code == 422 and 'id="f-err-name"' in text(badly_named)
+    versions = world.api.as_(world.admin).get("/api/v1/templates/custom_dsa_en/versions")
+    assert versions.status_code == 404  # nothing was registered
+    valid = (BUILTIN_TEMPLATES / "dsa_en.docx").read_bytes()
+    uploaded = _upload(admin, valid)
+    assert uploaded.status_code == 303
+    listed = text(admin.get("/admin/templates"))
+    assert "custom_dsa_en version 1 is registered" in listed
+    assert "<td>custom_dsa_en</td>" in listed
+    [event] = events("template", "upload_template")
+    assert event.source == "ui"
+    again = _upload(admin, valid)
+    assert again.status_code == 422 and "already custom_dsa_en version 1" in text(again)
+
+
+def test_a_webhook_is_added_with_its_secret_shown_once_and_removed(
+    admin: Browser, world: World
+) -> None:
+    page = "/admin/webhooks"
+    bad = post(admin, page, page, {"organization_id": "", "url": "ftp://hooks.example.org"})
+    assert bad.status_code == 422
+    assert 'id="f-err-organization_id"' in text(bad) and "http(s) URL" in text(bad)
+    plain = post(admin, page, page, {"organization_id": world.partner, "url": "http://a.example"})
+    assert plain.status_code == 422 and "https only" in text(plain)  # the service's rule
+    form = {"organization_id": world.partner, "url": "https://user:pw@hooks.example.org/omd"}
+    added = post(admin, page, page, form)
+    assert added.status_code == 201 and added.headers["Cache-Control"] == "no-store"
+    secret = token_on(added)
+    assert secret.startswith("whsec_")
+    listed = text(admin.get(page))
+    assert "https://***@hooks.example.org/omd" in listed and secret not in listed
+    assert "pw@" not in listed
+    twice = post(admin, page, page, form)
+    assert twice.status_code == 409 and "already has a webhook" in text(twice)
+    [hook] = world.api.as_(world.admin).get("/api/v1/webhooks").json
+    assert hook["active"] is True
+    removed = post(admin, page, f"/admin/webhooks/{hook['id']}/delete", {})
+    assert removed.status_code == 303
+    assert world.api.as_(world.admin).get("/api/v1/webhooks").json[0]["active"] is False
+    assert post(admin, page, f"/admin/webhooks/{hook['id']}/delete", {}).status_code == 404
+    assert [e.action for e in events("webhook", "create") + events("webhook", "deactivate")] == [
+        "create",
+        "deactivate",
+    ]
+
+
+def test_unresolved_failed_deliveries_are_listed(admin: Browser) -> None:
+    with transaction(db.session):
+        for key, resolved in (("open", None), ("done", utcnow())):
+            delivery = Delivery(channel="email", dedupe_key=f"admin-test-{key}", status="failed")
+            db.session.add(delivery)
+            db.session.flush()
+            db.session.add(
+                DeliveryFailure(
+                    delivery_id=delivery.id, channel="email", recipient=f"{key}@city.example",
+                    attempts=5, permanent=False, error=f"SMTP said no ({key})",
+                    resolved_at=resolved,
+                )
+            )  # fmt: skip
+    page = text(admin.get("/admin/webhooks"))
+    assert "open@city.example" in page and "SMTP said no (open)" in page
+    assert "done@city.example" not in page
