@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OMD_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: setup system-deps run test test-sqlite test-postgres lint bench fuzz clean
+.PHONY: setup system-deps translations run test test-sqlite test-postgres lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml
 system-deps:
 	bash scripts/install-system-deps.sh
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) translations
+
+# The pages' message catalogues: the .po sources are in git, the .mo files are built.
+PO_FILES := $(wildcard omd_gov/web/translations/*/LC_MESSAGES/messages.po)
+translations: $(PO_FILES:.po=.mo)
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 run: setup
 	OMD_DEMO=1 bash scripts/run-embedded.sh

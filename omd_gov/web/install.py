@@ -14,10 +14,10 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from omd_gov.errors import ServiceError
-from omd_gov.web import throttle
+from omd_gov.web import language, throttle
 from omd_gov.web.accounts import signed_in_user
 from omd_gov.web.blueprint import bp
-from omd_gov.web.workspace import problems_of
+from omd_gov.web.problems import problems_of
 
 # Each module adds its pages to the blueprint when imported.
 PAGE_MODULES = (
@@ -51,6 +51,7 @@ def install(app: Flask) -> None:
             csrf.exempt(blueprint)
     for name in PAGE_MODULES:
         importlib.import_module(name)
+    language.install(app)
     throttle.install(app)
     # Flask-Limiter raises with the page built already; the app's generic
     # handler would answer problem+json instead.

@@ -7,9 +7,8 @@ through the features' services only; the page is built in
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 import omd_gov.web.workspace_documents  # noqa: F401 - its routes
@@ -21,6 +20,7 @@ from omd_gov.errors import GuardFailed, ServiceError
 from omd_gov.web.accounts import login_required, web_actor, web_user
 from omd_gov.web.blueprint import bp
 from omd_gov.web.diagram import lifecycle_svg
+from omd_gov.web.terms import term
 from omd_gov.web.workspace_view import render_workspace
 
 SVG = "image/svg+xml"
@@ -42,7 +42,7 @@ def fire(agreement_id: int) -> BaseResponse | tuple[str, int]:
     except ServiceError as error:
         status = 422 if isinstance(error, GuardFailed) else error.status
         return render_workspace(agreement_id, status=status, refusal=error)
-    flash(f"{trigger.replace('_', ' ')}: done")
+    flash(gettext("%(action)s: done", action=term(trigger, "trigger")))
     return redirect(url_for("web.workspace", agreement_id=agreement_id), code=303)
 
 
@@ -51,8 +51,3 @@ def fire(agreement_id: int) -> BaseResponse | tuple[str, int]:
 def agreement_diagram(agreement_id: int) -> Response:
     agreement = get_visible(db.session, web_user(), agreement_id)
     return Response(str(lifecycle_svg(agreement.state)), mimetype=SVG)
-
-
-def problems_of(error: ServiceError) -> list[Any]:
-    """A refusal's field-level problems, for the page's list."""
-    return [problem.get("message", "") for problem in error.errors] or [error.detail]
