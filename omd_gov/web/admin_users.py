@@ -66,12 +66,22 @@ def admin_create_user() -> Response | tuple[str, int]:
     return _list_page(_kept(request.form), errors, status_of(errors, failure))
 
 
-def _user_page(user_id: int, errors: Errors, status: int = 200) -> tuple[str, int]:
+def _user_page(
+    user_id: int, errors: Errors, status: int = 200, section: str = ""
+) -> tuple[str, int]:
+    """``section``: the form the messages belong to ("password" or "profile")."""
     user = queries.get_user(db.session, user_id)
     organization = None
     if user.organization_id is not None:
         organization = get_organization(db.session, web_user(), user.organization_id)
-    page = render_template("admin_user.html", user=user, organization=organization, errors=errors)
+    page = render_template(
+        "admin_user.html",
+        user=user,
+        organization=organization,
+        user_languages=LANGUAGES,
+        errors=errors,
+        section=section,
+    )
     return page, status
 
 
@@ -100,8 +110,27 @@ def admin_user_password(user_id: int) -> Response | tuple[str, int]:
     try:
         services.set_password(db.session, web_actor(), user.email, request.form.get("password", ""))
     except ServiceError as error:
-        return _user_page(user_id, refused(error), error.status)
+        return _user_page(user_id, refused(error), error.status, "password")
     flash(f"A new web password is set for {user.email}; their other sessions have ended.")
+    return redirect(url_for("web.admin_user", user_id=user_id), code=303)
+
+
+@bp.post("/admin/users/<int:user_id>/profile")
+@admin_page
+def admin_user_profile(user_id: int) -> Response | tuple[str, int]:
+    """The language the user reads in and, for a signatory, the identity
+    their certificate must carry (empty: a legal officer accepts each upload)."""
+    user = queries.get_user(db.session, user_id)
+    fields = ("language", "signing_identity")
+    data, errors = load(UserIn(only=fields), texts(request.form, fields))
+    if data is None:
+        return _user_page(user_id, errors, 422, "profile")
+    services.set_language(db.session, web_actor(), user, data["language"])
+    if data["signing_identity"] != user.signing_identity:
+        services.set_signing_identity(
+            db.session, web_actor(), user.email, data["signing_identity"] or ""
+        )
+    flash(f"The profile of {user.email} was saved.")
     return redirect(url_for("web.admin_user", user_id=user_id), code=303)
 
 

@@ -189,3 +189,23 @@ def test_a_rotated_token_replaces_the_old_one_at_once(
     assert api_status(app, world.legal.headers) == 401
     assert api_status(app, {"Authorization": f"Bearer {new}"}) == 200
     assert admin.get("/admin/users/999999").status_code == 404
+
+
+def test_a_users_language_and_signing_identity_are_set(admin: Browser, world: World) -> None:
+    page = f"/admin/users/{world.sign_partner.user_id}"
+    too_long = post(
+        admin, page, f"{page}/profile", {"language": "xx", "signing_identity": "I" * 201}
+    )
+    assert too_long.status_code == 422
+    assert 'id="s-err-language"' in text(too_long) and 'id="s-err-signing_identity"' in text(
+        too_long
+    )
+    saved = post(admin, page, f"{page}/profile", {"language": "es", "signing_identity": "IDCES-1"})
+    assert saved.status_code == 303
+    user = db.session.get(User, world.sign_partner.user_id)
+    assert user is not None and (user.language, user.signing_identity) == ("es", "IDCES-1")
+    assert [e.action for e in events("user", "set_signing_identity")] == ["set_signing_identity"]
+    cleared = post(admin, page, f"{page}/profile", {"language": "es", "signing_identity": ""})
+    assert cleared.status_code == 303
+    db.session.rollback()
+    assert db.session.get(User, world.sign_partner.user_id).signing_identity is None  # type: ignore[union-attr]
