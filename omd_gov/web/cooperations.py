@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from omd_gov.agreements.queries import AgreementFilter
@@ -35,6 +36,7 @@ from omd_gov.web.cooperation_forms import (
     require_writer,
     stage_input,
 )
+from omd_gov.web.terms import term
 
 SECTION_GROUPS = ("data_technical", "organisational", "shared_process")
 
@@ -139,8 +141,7 @@ def save_canvas(cooperation_id: int) -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         return _refused(cooperation_id, error, draft=draft)
-    label = dict((k, label) for k, _, label in CANVAS_SECTIONS).get(key, key)
-    flash(f"Saved: {label}")
+    flash(gettext("Saved: %(section)s", section=term(key, "canvas_section")))
     url = url_for("web.cooperation", cooperation_id=cooperation_id, _anchor=f"cell-{key}")
     return redirect(url, code=303)
 
@@ -158,5 +159,5 @@ def change_stage(cooperation_id: int) -> Response | tuple[str, int]:
         if isinstance(error, NotFound | Forbidden):
             raise
         return _page(cooperation_id, stage_errors=refusal_errors(error)), error.status
-    flash(f"Stage: {data['to']}")
+    flash(gettext("Stage: %(stage)s", stage=term(data["to"], "stage")))
     return redirect(url_for("web.cooperation", cooperation_id=cooperation_id), code=303)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from omd_gov.agreements.lifecycle import State
@@ -23,6 +24,7 @@ from omd_gov.deadlines.queries import DeadlineFilter, list_deadlines, teammates,
 from omd_gov.errors import Conflict, ServiceError, Unprocessable
 from omd_gov.web.accounts import login_required, web_actor, web_user
 from omd_gov.web.blueprint import bp
+from omd_gov.web.terms import term
 
 LISTED = 50  # rows per deadline list: the page stays one screenful per section
 UPCOMING = 20
@@ -79,6 +81,9 @@ def claim(deadline_id: int) -> Response | tuple[str, int]:
         # Someone was quicker, or the colleague cannot take it: say so on the
         # dashboard itself. A 403/404 goes to the error page.
         return _dashboard(error), error.status
-    what = f"the {deadline.kind.replace('_', ' ')} (deadline {deadline.id})"
-    flash(f"You claimed {what}." if for_user_id is None else f"You gave {what} to a colleague.")
+    what = {"kind": term(deadline.kind, "deadline"), "id": deadline.id}
+    if for_user_id is None:
+        flash(gettext("You claimed the %(kind)s (deadline %(id)s).", **what))
+    else:
+        flash(gettext("You gave the %(kind)s (deadline %(id)s) to a colleague.", **what))
     return redirect(url_for("web.dashboard"), code=303)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 from flask import Response, flash, redirect, request, send_file, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -48,9 +49,10 @@ def generate(agreement_id: int) -> BaseResponse | tuple[str, int]:
     except ServiceError as error:
         return render_workspace(agreement_id, status=error.status, refusal=error)
     if isinstance(result, GenerationJob):
-        flash("The documents are being generated; reload this page in a moment.")
+        flash(gettext("The documents are being generated; reload this page in a moment."))
     else:
-        flash(f"Generated: {', '.join(document.filename() for document in result)}")
+        names = ", ".join(document.filename() for document in result)
+        flash(gettext("Generated: %(files)s", files=names))
     target = url_for("web.workspace", agreement_id=agreement_id, _anchor="documents")
     return redirect(target, code=303)
 

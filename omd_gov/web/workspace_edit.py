@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -53,7 +54,7 @@ def edit(agreement_id: int) -> Response | tuple[str, int]:
     current = form_values(get_visible(db.session, web_user(), agreement_id))
     changed = _changed(posted, current)
     if not changed:
-        flash("Nothing changed.")
+        flash(gettext("Nothing changed."))
         return _back(agreement_id)
     try:
         data = AgreementPatch(partial=True).load(changed)
@@ -68,7 +69,7 @@ def edit(agreement_id: int) -> Response | tuple[str, int]:
         return render_workspace(agreement_id, status=409, form=posted, stale=True)
     except ServiceError as error:
         return render_workspace(agreement_id, status=error.status, refusal=error, form=posted)
-    flash("Saved.")
+    flash(gettext("Saved."))
     return _back(agreement_id)
 
 

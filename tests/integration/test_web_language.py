@@ -112,6 +112,15 @@ def test_the_workspace_speaks_spanish_and_portuguese(
         assert ">Sign out<" not in html and ">Agreements<" not in html
 
 
+def test_the_lifecycle_help_speaks_portuguese(app: Any, factory: Factory) -> None:
+    _account, client = _person(app, factory, "legal_officer", "pt")
+    html = _html(client.get("/help/lifecycle"))
+    assert "<h1>Como avançam os acordos</h1>" in html
+    assert "Um responsável de dados está a redigir o acordo" in html
+    assert "É necessário um motivo para a resolução" in html  # the guard, as its refusal says it
+    assert ">em assinatura<" in html and "A data officer" not in html
+
+
 @pytest.mark.parametrize(
     ("accept", "language", "title"),
     [
