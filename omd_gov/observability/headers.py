@@ -5,10 +5,11 @@
 - ``Content-Security-Policy``: API answers get ``default-src 'none'`` (they
   are data, never a page). HTML gets a strict policy: scripts and styles
   from this origin only, and frames only of this origin (the workspace's PDF
-  preview; that PDF's own answer allows framing by this origin only). The one page with inline code is Swagger UI at
-  ``/docs`` (APIFlask's template has an inline ``<script>`` and ``<style>``);
-  that page reflects nothing from the request, so its inline blocks are
-  allowed by their sha256 hashes, never by ``'unsafe-inline'``.
+  preview; that PDF's own answer allows framing by this origin only). The
+  one page with inline code is Swagger UI at ``/docs`` (APIFlask's template
+  has an inline ``<script>`` and ``<style>``); that page reflects nothing
+  from the request, so its inline blocks are allowed by their sha256
+  hashes, never by ``'unsafe-inline'``.
 - ``Strict-Transport-Security`` when the request came over HTTPS. Behind a
   reverse proxy that terminates TLS, set ``OMD_PROXY_COUNT`` so the
   ``X-Forwarded-Proto`` of that many proxies is believed (Werkzeug's ProxyFix).
