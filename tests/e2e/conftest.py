@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
 from omd_gov.auth.actors import Actor
+from omd_gov.documents import rendering
 from omd_gov.users.services import set_password
 from omd_gov.web.throttle import limiter
 from tests.e2e.support import Visits
@@ -52,6 +53,18 @@ def live_server(app: Any) -> Iterator[str]:
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
+        _stop_render_workers()
+
+
+def _stop_render_workers() -> None:
+    """The DOCX renderer's forked workers hold copies of every file the test
+    process had open, the Playwright driver's pipes among them: alive, they
+    keep the driver from ever seeing its end, and the run hangs at exit."""
+    pool = rendering._POOL  # no public way to stop them (reported)
+    with pool.lock:
+        workers, pool.idle = list(pool.live), []
+    for worker in workers:
+        pool._drop(worker)
 
 
 @pytest.fixture(scope="session")
@@ -70,15 +83,17 @@ def visits() -> Visits:
 
 @pytest.fixture
 def new_page(
-    browser: Browser, live_server: str, app: Any, visits: Visits
-) -> Iterator[Callable[[], Page]]:
+    browser: Browser, live_server: str, app: Any, visits: Visits, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Page]]:
     """A fresh browser context per call (its own cookies: another person)."""
     with app.app_context():
         limiter.reset()  # each test starts with no failed sign-ins counted
     contexts = []
 
-    def open_page() -> Page:
-        context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+    def open_page(**options: Any) -> Page:
+        """``options`` go to the context, e.g. ``locale="es-ES"`` (its Accept-Language)."""
+        settings = {"base_url": live_server, "viewport": {"width": 1280, "height": 800}}
+        context = browser.new_context(**{**settings, **options})
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -88,12 +103,13 @@ def new_page(
     yield open_page
     for context in contexts:
         context.close()
-    unchecked = visits.unchecked()
-    assert not unchecked, f"pages visited without an axe check: {unchecked}"
+    if _passed(request.node):  # a failed test stopped early: no second complaint
+        unchecked = visits.unchecked()
+        assert not unchecked, f"pages visited without an axe check: {unchecked}"
 
 
 @pytest.fixture
-def page(new_page: Callable[[], Page]) -> Page:
+def page(new_page: Callable[..., Page]) -> Page:
     return new_page()
 
 
@@ -118,3 +134,18 @@ def officer(factory: Factory, settle: Callable[[], None]) -> Callable[[Account],
         return email
 
     return with_password
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_PASSED] = report.passed
+    return report
+
+
+_CALL_PASSED = pytest.StashKey[bool]()
+
+
+def _passed(item: pytest.Item) -> bool:
+    return item.stash.get(_CALL_PASSED, False)

@@ -41,7 +41,7 @@ class Visits:
     checked: set[str] = field(default_factory=set)
 
     def watch(self, page: Page) -> None:
-        page.on("load", lambda loaded: self.loaded.append(loaded.url))
+        page.on("load", lambda loaded: self.loaded.append(_without_fragment(loaded.url)))
 
     def unchecked(self) -> list[str]:
         return [url for url in dict.fromkeys(self.loaded) if url not in self.checked]
@@ -50,7 +50,7 @@ class Visits:
 def axe_check(page: Page, visits: Visits) -> None:
     """No serious or critical axe-core violation on the page as it is now."""
     results = _AXE.run(page).response["violations"]
-    visits.checked.add(page.url)
+    visits.checked.add(_without_fragment(page.url))
     blocking = [v for v in results if v["impact"] in BLOCKING]
     known = [v for v in blocking if v["id"] in KNOWN_VIOLATIONS]
     if known:
@@ -59,15 +59,27 @@ def axe_check(page: Page, visits: Visits) -> None:
     assert not fresh, f"axe-core on {page.url}:\n{_readable(fresh)}"
 
 
-def sign_in(page: Page, visits: Visits, email: str, password: str = PASSWORD) -> None:
+# The sign-in form's words in the page's language.
+FORM_WORDS = {
+    "en": ("E-mail", "Password", "Sign in"),
+    "es": ("Correo electrónico", "Contraseña", "Iniciar sesión"),
+    "pt": ("Correio eletrónico", "Palavra-passe", "Iniciar sessão"),
+}
+
+
+def sign_in(
+    page: Page, visits: Visits, email: str, password: str = PASSWORD, language: str = "en"
+) -> None:
     """Through the form, as an officer would; lands on the dashboard (or ``next``)."""
+    email_label, password_label, button = FORM_WORDS[language]
     if "/login" not in page.url:
         page.goto("/login")
     axe_check(page, visits)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_label(email_label).fill(email)
+    page.get_by_label(password_label).fill(password)
+    page.get_by_role("button", name=button).click()
+    # Signed in, in whichever language the account has: the main navigation shows.
+    expect(page.get_by_role("navigation")).to_be_visible()
     axe_check(page, visits)
 
 
@@ -85,6 +97,10 @@ def screenshot(page: Page, name: str, width: int = 1280) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
 
 
 def path_of(page: Page) -> str:
