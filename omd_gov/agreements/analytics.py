@@ -19,7 +19,7 @@ respectively first activated, in the period.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,7 +56,8 @@ class seconds_between(FunctionElement[float]):  # noqa: N801 - reads as SQL
 @compiles(seconds_between, "postgresql")
 def _pg_seconds(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+    # date_part answers double precision; EXTRACT a numeric (a Decimal per row).
+    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 @compiles(seconds_between)
@@ -139,7 +140,9 @@ def _moves() -> Any:
 
 
 def state_times(session: Session, user: User, period: Period) -> StateTimes:
-    """Two statements whatever the number of agreements or events."""
+    """Two statements whatever the number of agreements or events. The loop
+    is the page's hot spot (a row per stay): plain appends, nothing else."""
+    names, partners_of = _partners(session, user)
     moves = _moves()
     now = literal(period.now, UtcDateTime())
     statement = visible(
@@ -156,48 +159,37 @@ def state_times(session: Session, user: User, period: Period) -> StateTimes:
         moves.c.entered >= period.start,
         moves.c.entered < period.end,
     )
-    overall: _Groups = defaultdict(_Stays)
-    by_model: dict[str, _Groups] = defaultdict(lambda: defaultdict(_Stays))
-    by_agreement: dict[int, list[tuple[str, float, bool]]] = defaultdict(list)
-    for agreement_id, state, seconds, still_open, model in session.execute(statement):
-        stay = (state, max(0.0, round(seconds)), bool(still_open))
-        overall[state].add(*stay[1:])
-        by_model[model][state].add(*stay[1:])
-        by_agreement[agreement_id].append(stay)
-    partners, names = _partners(session, user, by_agreement)
+    # Keyed (group, state): group None is every agreement, a str a sharing
+    # model, an int a partner organisation.
+    seconds: dict[tuple[Any, str], list[float]] = defaultdict(list)
+    still_open: Counter[tuple[Any, str]] = Counter()
+    no_partner: tuple[int, ...] = ()
+    # Core rows (the session's connection): no ORM loading step per row.
+    rows = session.connection().execute(statement)
+    for agreement_id, state, stay, is_open, model in rows:
+        groups = (None, model, *partners_of.get(agreement_id, no_partner))
+        for group in groups:
+            seconds[group, state].append(stay)
+        if is_open:
+            still_open.update((group, state) for group in groups)
+    spreads = {key: spread(values, still_open[key]) for key, values in seconds.items()}
+    found = {group for group, _state in spreads}
+    models = sorted(group for group in found if isinstance(group, str))
+    orgs = sorted((g for g in found if isinstance(g, int)), key=lambda o: names[o].casefold())
     return StateTimes(
-        overall=_spreads(overall),
-        by_model={model: _spreads(groups) for model, groups in sorted(by_model.items())},
-        by_partner={org: _spreads(groups) for org, groups in partners.items()},
+        overall=_in_order(spreads, None),
+        by_model={model: _in_order(spreads, model) for model in models},
+        by_partner={org: _in_order(spreads, org) for org in orgs},
         partners=names,
     )
 
 
-class _Stays:
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-        self.still_open = 0
-
-    def add(self, seconds: float, still_open: bool) -> None:
-        self.seconds.append(seconds)
-        self.still_open += still_open
+def _in_order(spreads: dict[tuple[Any, str], Spread], group: Any) -> dict[str, Spread]:
+    return {state: spreads[group, state] for state in TRACKED if (group, state) in spreads}
 
 
-_Groups = defaultdict[str, _Stays]
-
-
-def _spreads(groups: _Groups) -> dict[str, Spread]:
-    return {
-        state: spread(groups[state].seconds, groups[state].still_open)
-        for state in TRACKED
-        if state in groups
-    }
-
-
-def _partners(
-    session: Session, user: User, by_agreement: dict[int, list[tuple[str, float, bool]]]
-) -> tuple[dict[int, _Groups], dict[int, str]]:
-    """The stays again, per partner organisation of their agreement."""
+def _partners(session: Session, user: User) -> tuple[dict[int, str], dict[int, tuple[int, ...]]]:
+    """Partner organisations by id, and each agreement's partners."""
     parties = (
         select(Party.agreement_id, Organization.id, Organization.name)
         .join(Organization, Organization.id == Party.organization_id)
@@ -205,18 +197,12 @@ def _partners(
         .where(Organization.kind != OFFICE_KIND)
     )
     statement = visible(cast("Select[Any]", parties), user)  # visible() types one column
-    groups: dict[int, _Groups] = {}
     names: dict[int, str] = {}
-    for agreement_id, organization_id, name in session.execute(statement):
-        stays = by_agreement.get(agreement_id)
-        if not stays:
-            continue
+    partners_of: dict[int, tuple[int, ...]] = {}
+    for agreement_id, organization_id, name in session.connection().execute(statement):
         names[organization_id] = name
-        mine = groups.setdefault(organization_id, defaultdict(_Stays))
-        for state, seconds, still_open in stays:
-            mine[state].add(seconds, still_open)
-    ordered = sorted(groups, key=lambda org: names[org].casefold())
-    return {org: groups[org] for org in ordered}, names
+        partners_of[agreement_id] = (*partners_of.get(agreement_id, ()), organization_id)
+    return names, partners_of
 
 
 @dataclass(frozen=True)
@@ -258,7 +244,7 @@ def milestones(session: Session, user: User, period: Period) -> Milestones:
         ).join(Agreement, Agreement.id == per_agreement.c.agreement_id),
         user,
     )
-    return _milestones(session.execute(statement))
+    return _milestones(session.connection().execute(statement))
 
 
 def _milestones(rows: Iterable[Any]) -> Milestones:
@@ -270,5 +256,5 @@ def _milestones(rows: Iterable[Any]) -> Milestones:
             drafted += 1
             review_rounds[int(rounds or 0)] += 1
         if active_after and active_before and seconds is not None:
-            to_active.append(max(0.0, round(seconds)))
+            to_active.append(seconds)
     return Milestones(dict(sorted(review_rounds.items())), drafted, spread(to_active))
