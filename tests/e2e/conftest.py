@@ -49,7 +49,10 @@ def live_server(app: Any) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API runs, the main
+# thread has a running asyncio loop, and pyHanko's sync calls (asyncio.run) in
+# the tests after this package would fail. It stops when tests/e2e ends.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
@@ -67,7 +70,7 @@ def _stop_render_workers() -> None:
         pool._drop(worker)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh", pytrace=False)
