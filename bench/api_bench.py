@@ -182,10 +182,12 @@ def measure(args: argparse.Namespace, fixture: Fixture, ports: dict[str, int], w
     return {"rounds": rounds, "list_pages": pages, "spare_id": spare, "load_before": load_before}
 
 
-def summarize(rounds: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def summarize(
+    rounds: list[dict[str, Any]], targets: tuple[str, ...] = TARGETS
+) -> dict[str, dict[str, float]]:
     """Median of each figure over the rounds, and its ratio to hello-world."""
     summary: dict[str, dict[str, float]] = {}
-    for mode in TARGETS:
+    for mode in targets:
         values = {
             key: statistics.median(r[mode][key] for r in rounds)
             for key in ("p50_us", "p95_us", "p99_us", "rps")
@@ -212,7 +214,11 @@ def server_env(fixture: Fixture, work: Path) -> dict[str, str]:
     )
 
 
-def run_servers(args: argparse.Namespace, fixture: Fixture, work: Path) -> dict[str, Any]:
+def run_servers(
+    args: argparse.Namespace, fixture: Fixture, work: Path, measure_with: Any = measure
+) -> dict[str, Any]:
+    """Serve the app and hello-world; ``measure_with`` (``measure``, or another
+    bench's own) drives them."""
     ports = {"app": free_port(), "hello": free_port()}
     env = server_env(fixture, work)
     bin_dir = Path(sys.executable).parent
@@ -223,7 +229,8 @@ def run_servers(args: argparse.Namespace, fixture: Fixture, work: Path) -> dict[
     with ExitStack() as stack:
         stack.enter_context(serving(app_cmd + workers, env, ports["app"], work / "app.log"))
         stack.enter_context(serving(hello_cmd + workers, env, ports["hello"], work / "hello.log"))
-        return measure(args, fixture, ports, work)
+        result: dict[str, Any] = measure_with(args, fixture, ports, work)
+        return result
 
 
 def checks(args: argparse.Namespace, fixture: Fixture, pages: int, draft_id: int) -> dict:

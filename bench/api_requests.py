@@ -3,7 +3,8 @@ wrk): a few real HTTP requests of one kind, one after the other, summed up
 with the keys of the Lua script's ``done()``, so that everything after the
 load step (summary, checks, report) runs as in a full run.
 
-Arguments as for the Lua script: TOKEN UPPER [IDS_FILE] [SEED].
+Arguments as for the Lua script: TOKEN UPPER [IDS_FILE] [SEED]; for the web
+pages' modes (dashboard, workspace) TOKEN is a session cookie.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from typing import Any
 from bench.common import percentile
 
 TRANSITION = b'{"trigger": "submit", "comment": "bench"}'
+WEB_MODES = ("dashboard", "workspace")  # signed in by a session cookie, not a token
 
 
 def _request(mode: str, upper: int, ids: list[str], n: int, rng: random.Random) -> tuple:
     """(method, path, body) of the ``n``-th request, as ``request()`` in the Lua script."""
     if mode == "detail":
         return "GET", f"/api/v1/agreements/{rng.randint(1, upper)}", None
+    if mode == "workspace":
+        return "GET", f"/agreements/{rng.randint(1, upper)}", None
     if mode == "list":
         return "GET", f"/api/v1/agreements?state=active&page={rng.randint(1, upper)}", None
     if mode == "transition":
@@ -38,15 +42,27 @@ def drive(port: int, mode: str, arguments: list[str], requests: int) -> dict[str
     ids_file = arguments[2] if len(arguments) > 2 else "-"
     rng = random.Random(int(arguments[3]) if len(arguments) > 3 else 1)
     ids = Path(ids_file).read_text().split() if mode == "transition" else []
-    return send_all(port, token, requests, lambda n: _request(mode, upper, ids, n, rng))
+
+    def make(n: int) -> tuple:
+        return _request(mode, upper, ids, n, rng)
+
+    return send_all(port, token, requests, make, cookie=mode in WEB_MODES)
 
 
 def send_all(
-    port: int, token: str, requests: int, make: Callable[[int], tuple[str, str, bytes | None]]
+    port: int,
+    token: str,
+    requests: int,
+    make: Callable[[int], tuple[str, str, bytes | None]],
+    *,
+    cookie: bool = False,
 ) -> dict[str, Any]:
     """Send ``make(n)`` (method, path, body) for n < ``requests``, one after the
-    other; sum them up with the keys of wrk's run."""
+    other; sum them up with the keys of wrk's run. ``cookie``: ``token`` is a
+    web session cookie rather than a bearer token."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if cookie:
+        headers = {"Cookie": f"session={token}"}
     latencies: list[float] = []
     errors = {"errors_status": 0, "errors_socket": 0}
     started = time.perf_counter()

@@ -1,10 +1,12 @@
--- wrk script for bench/api_bench.py and bench/audit_bench.py. One request shape per mode:
+-- wrk script for bench/api_bench.py, bench/audit_bench.py and bench/web_bench.py. One request shape per mode:
 --   wrk ... -s bench/api_wrk.lua URL -- MODE TOKEN UPPER [IDS_FILE] [SEED]
 -- hello:      GET /                                    (the Flask hello-world)
 -- detail:     GET /api/v1/agreements/{random 1..UPPER}
 -- list:       GET /api/v1/agreements?state=active&page={random 1..UPPER}
 -- transition: POST /api/v1/agreements/{next id of IDS_FILE}/transitions (submit)
 -- proof:      GET /api/v1/audit/events/{random 1..UPPER}/proof
+-- dashboard:  GET /                                    TOKEN: a web session cookie
+-- workspace:  GET /agreements/{random 1..UPPER}        TOKEN: a web session cookie
 -- done() prints one line "BENCH_JSON {...}" with the latency percentiles.
 
 local mode, upper, ids, cursor = "hello", 1, {}, 0
@@ -13,7 +15,11 @@ local headers = {}
 function init(args)
   mode, upper = args[1], tonumber(args[3])
   -- hello-world gets the same header, so both servers read the same bytes.
-  headers["Authorization"] = "Bearer " .. args[2]
+  if mode == "dashboard" or mode == "workspace" then
+    headers["Cookie"] = "session=" .. args[2]  -- the web pages (bench/web_bench.py)
+  else
+    headers["Authorization"] = "Bearer " .. args[2]
+  end
   if mode == "transition" then
     headers["Content-Type"] = "application/json"
     for line in io.lines(args[4]) do ids[#ids + 1] = line end
@@ -24,6 +30,8 @@ end
 function request()
   if mode == "detail" then
     return wrk.format("GET", "/api/v1/agreements/" .. math.random(upper), headers)
+  elseif mode == "workspace" then
+    return wrk.format("GET", "/agreements/" .. math.random(upper), headers)
   elseif mode == "proof" then
     return wrk.format("GET", "/api/v1/audit/events/" .. math.random(upper) .. "/proof", headers)
   elseif mode == "list" then
