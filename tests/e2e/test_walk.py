@@ -24,6 +24,8 @@ from tests.e2e.walk import (
 )
 from tests.integration.conftest import World
 
+# Chromium shows a PDF in its viewer extension, in a frame of its own.
+PDF_VIEWER = "chrome-extension://"
 CHANGES = "Say how long the counts are kept, and how they are protected."
 
 
@@ -72,18 +74,31 @@ def _answer_the_changes(walk: Walk, agreement_id: int) -> None:
 
 
 def _generate_and_preview(walk: Walk, page: Page) -> None:
-    """The DSA generated from the workspace, shown in the page as a PDF."""
+    """The DSA generated from the workspace, shown in the page by Chromium's PDF viewer."""
     documents = page.get_by_role("region", name="Documents", exact=True)
     documents.get_by_role("button", name="Generate the DSA").click()
     expect(page.get_by_role("status").filter(has_text="Generated")).to_be_visible()
     walk.check(page)
     preview = page.locator("iframe.pdf-preview")
     expect(preview).to_have_attribute("title", re.compile(r"^PDF preview of "))
+    _show_the_preview(page)
     source = preview.get_attribute("src")
     assert source
     answer = page.request.get(source, timeout=SLOW_MS)  # the frame's own request, same cookies
     assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.body().startswith(b"%PDF")
+
+
+def _show_the_preview(page: Page) -> None:
+    """Scroll to the preview (it loads lazily, maybe already) until Chromium's viewer has it."""
+    page.locator("iframe.pdf-preview").scroll_into_view_if_needed()
+    for _ in range(200):  # polls the page's frames for 10 s at most
+        viewer = next((f for f in page.frames if f.url.startswith(PDF_VIEWER)), None)
+        if viewer is not None:
+            viewer.wait_for_load_state()
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("Chromium's PDF viewer never showed the preview")
 
 
 def _read_the_timeline(page: Page) -> None:
@@ -102,6 +117,7 @@ def _read_the_timeline(page: Page) -> None:
     expect(timeline.get_by_text(CHANGES)).to_be_visible()
     edit = timeline.get_by_role("table").filter(has_text="security measures")
     expect(edit.get_by_role("insertion")).to_contain_text("Counts kept one year")
+    _show_the_preview(page)  # the frozen PDF/A, now
     screenshot(page, "workspace")
     screenshot(page, "workspace-phone", width=390)
 
@@ -126,4 +142,4 @@ def _see_where_it_got_stuck(walk: Walk, page: Page) -> None:
     expect(states.get_by_role("img").first).to_be_visible()
     expect(page.get_by_role("region", name="Review rounds").get_by_role("table")).to_be_visible()
     walk.check(page)
-    screenshot(page, "analytics")
+    # The README's analytics screenshot: tests/e2e/test_analytics.py, with weeks of history.
