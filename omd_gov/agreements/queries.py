@@ -196,7 +196,11 @@ def list_visible(
 def events_of(session: Session, user: User, agreement_id: int) -> list[AuditEvent]:
     """An agreement's audit trail, oldest first: office staff only (it holds
     legal's internal comments); partners get 403 on what they may see."""
-    agreement = get_visible(session, user, agreement_id)
+    return trail_of(session, user, get_visible(session, user, agreement_id))
+
+
+def trail_of(session: Session, user: User, agreement: Agreement) -> list[AuditEvent]:
+    """``events_of`` for an agreement already loaded through ``get_visible``."""
     if not user.is_office:
         raise Forbidden("the audit trail is for office staff and auditors")
     statement = select(AuditEvent).where(AuditEvent.agreement_id == agreement.id)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import get_visible
 from omd_gov.auth.models import User
 from omd_gov.db import utcnow
@@ -25,7 +26,12 @@ OfAgreement = TypeVar("OfAgreement", Document, GenerationJob)
 
 def list_documents(session: Session, user: User, agreement_id: int) -> list[Document]:
     """The documents of a visible agreement, newest first."""
-    agreement = get_visible(session, user, agreement_id)
+    return documents_of(session, get_visible(session, user, agreement_id))
+
+
+def documents_of(session: Session, agreement: Agreement) -> list[Document]:
+    """The documents of an agreement the caller has already loaded through
+    ``get_visible`` (a page that shows it does not load it twice)."""
     statement = (
         select(Document)
         .where(Document.agreement_id == agreement.id)

@@ -26,7 +26,7 @@ from omd_gov.web.accounts import login_required, web_actor, web_user
 from omd_gov.web.blueprint import bp
 from omd_gov.web.terms import term
 
-LISTED = 50  # rows per deadline list: the page stays one screenful per section
+LISTED = 20  # rows per deadline list: one screenful per section (the list page has all)
 UPCOMING = 20
 ACTIVITY = 15
 

@@ -13,7 +13,7 @@ from flask import current_app, render_template
 
 from omd_gov.agreements.lifecycle import EDITABLE_STATES, State
 from omd_gov.agreements.models import SHARING_MODELS, SIGNATURE_LEVELS, Agreement, Party
-from omd_gov.agreements.queries import events_of, get_visible
+from omd_gov.agreements.queries import get_visible, trail_of
 from omd_gov.agreements.transitions import allowed_triggers
 from omd_gov.auth.models import Role, User
 from omd_gov.auth.security import has_role
@@ -21,7 +21,7 @@ from omd_gov.db import db
 from omd_gov.deadlines.calendar import office_today
 from omd_gov.deadlines.queries import of_agreement
 from omd_gov.documents.models import Document
-from omd_gov.documents.queries import list_documents
+from omd_gov.documents.queries import documents_of
 from omd_gov.errors import ServiceError
 from omd_gov.web.accounts import web_actor, web_user
 from omd_gov.web.diagram import lifecycle_svg
@@ -77,7 +77,7 @@ def _history(user: User, agreement: Agreement) -> dict[str, Any]:
     if not user.is_office:
         return {"entries": None, "chain": None}
     chain = chain_status(db.session)
-    events = events_of(db.session, user, agreement.id)
+    events = trail_of(db.session, user, agreement)
     return {"entries": timeline(events, chain), "chain": chain}
 
 
@@ -92,7 +92,7 @@ def render_workspace(
 ) -> tuple[str, int]:
     user = web_user()
     agreement = get_visible(db.session, user, agreement_id)
-    documents = list_documents(db.session, user, agreement_id)
+    documents = documents_of(db.session, agreement)
     today = office_today(current_app.config)
     deadlines = [
         d for d in of_agreement(db.session, user, agreement, today) if d["status"] == "open"
