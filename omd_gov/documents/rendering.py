@@ -154,6 +154,7 @@ class _Worker:
             code = 1
             try:
                 mine.close()  # so that the parent's exit ends our recv() with EOF
+                _close_inherited(keep=theirs.fileno())
                 _worker_main(theirs, memory_mb)
                 code = 0
             finally:
@@ -215,6 +216,15 @@ class _Pool:
 
 _POOL = _Pool()
 os.register_at_fork(after_in_child=_POOL.forget)
+
+
+def _close_inherited(keep: int) -> None:
+    """Drop every descriptor the fork copied but stdio and our pipe: a render
+    process must not hold the parent's sockets and pipes open (a database
+    connection, another tool's pipes), or their peers never see them close."""
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    os.closerange(3, keep)
+    os.closerange(keep + 1, limit if limit != resource.RLIM_INFINITY else 65536)
 
 
 def _worker_main(connection: Connection, memory_mb: int) -> None:

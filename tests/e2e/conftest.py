@@ -20,7 +20,6 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
 from omd_gov.auth.actors import Actor
-from omd_gov.documents import rendering
 from omd_gov.users.services import set_password
 from omd_gov.web.throttle import limiter
 from tests.e2e.support import Visits
@@ -56,18 +55,6 @@ def live_server(app: Any) -> Iterator[str]:
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
-        _stop_render_workers()
-
-
-def _stop_render_workers() -> None:
-    """The DOCX renderer's forked workers hold copies of every file the test
-    process had open, the Playwright driver's pipes among them: alive, they
-    keep the driver from ever seeing its end, and the run hangs at exit."""
-    pool = rendering._POOL  # no public way to stop them (reported)
-    with pool.lock:
-        workers, pool.idle = list(pool.live), []
-    for worker in workers:
-        pool._drop(worker)
 
 
 @pytest.fixture(scope="package")
