@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from omd_gov.db import db
@@ -62,7 +63,8 @@ def admin_add_holiday() -> Response | tuple[str, int]:
         except ServiceError as error:
             errors, failure = refused(error), error
         else:
-            flash(f"{day.isoformat()} ({data['name']}) is now a non-business day.")
+            what = {"date": day.isoformat(), "name": data["name"]}
+            flash(gettext("%(date)s (%(name)s) is now a non-business day.", **what))
             return redirect(url_for("web.admin_holidays", year=day.year), code=303)
     year, _ = _year(request.form.get("date", "")[:4])
     return _page(year, request.form.to_dict(), errors, status_of(errors, failure))
@@ -72,6 +74,6 @@ def admin_add_holiday() -> Response | tuple[str, int]:
 @admin_page
 def admin_delete_holiday(holiday_id: int) -> Response:
     services.delete_holiday(db.session, web_actor(), holiday_id)
-    flash("The municipal day was removed; it counts as a business day again.")
+    flash(gettext("The municipal day was removed; it counts as a business day again."))
     year = request.form.get("year", "")
     return redirect(url_for("web.admin_holidays", year=year or None), code=303)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -65,6 +66,6 @@ def admin_create_organization() -> Response | tuple[str, int]:
         except ServiceError as error:
             errors, failure = refused(error), error
         else:
-            flash(f"The organisation {organization.name} was created.")
+            flash(gettext("The organisation %(name)s was created.", name=organization.name))
             return redirect(url_for("web.admin_organizations"), code=303)
     return _page(request.form.to_dict(), errors, status_of(errors, failure))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -20,6 +21,7 @@ from omd_gov.web.accounts import web_actor
 from omd_gov.web.admin_forms import admin_page, number_list, refused, status_of
 from omd_gov.web.blueprint import bp
 from omd_gov.web.cooperation_forms import Errors, load
+from omd_gov.web.terms import term
 
 NUMBERS = (
     "due_business_days",
@@ -42,8 +44,13 @@ def _by_field(errors: Errors) -> Errors:
     out: Errors = {}
     for path, messages in errors.items():
         field, _, item = path.partition(".")
-        where = f"item {int(item) + 1}: " if item.isdigit() else ""
-        out.setdefault(field, []).extend(where + message for message in messages)
+        if item.isdigit():
+            number = int(item) + 1
+            messages = [
+                gettext("item %(number)d: %(message)s", number=number, message=message)
+                for message in messages
+            ]
+        out.setdefault(field, []).extend(messages)
     return out
 
 
@@ -78,7 +85,11 @@ def admin_update_policy(kind: str) -> Response | tuple[str, int]:
         except ServiceError as error:
             errors, failure = refused(error), error
         else:
-            flash(f"The {kind.replace('_', ' ')} policy was saved; it applies to new deadlines.")
+            saved = gettext(
+                "The %(kind)s policy was saved; it applies to new deadlines.",
+                kind=term(kind, "deadline"),
+            )
+            flash(saved)
             return redirect(url_for("web.admin_policy", _anchor=f"policy-{kind}"), code=303)
     page = _page(kind, request.form.to_dict(), _by_field(errors))
     return page, status_of(errors, failure)

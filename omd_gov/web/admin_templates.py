@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from omd_gov.db import db
@@ -73,5 +74,12 @@ def admin_upload_template() -> Response | tuple[str, int]:
         )
     except ServiceError as error:
         return _page(form, refused(error), error, error.status)
-    flash(f"{row.name} version {row.version} is registered ({len(row.variables)} variables).")
+    registered = ngettext(
+        "%(name)s version %(version)s is registered (%(num)d variable).",
+        "%(name)s version %(version)s is registered (%(num)d variables).",
+        len(row.variables),
+        name=row.name,
+        version=row.version,
+    )
+    flash(registered)
     return redirect(url_for("web.admin_templates"), code=303)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -62,7 +63,7 @@ def admin_create_user() -> Response | tuple[str, int]:
             errors, failure = refused(error), error
         else:
             back = url_for("web.admin_user", user_id=user.id)
-            return secret_page("New user's API token", user.email, token, back)
+            return secret_page(gettext("New user's API token"), user.email, token, back)
     return _list_page(_kept(request.form), errors, status_of(errors, failure))
 
 
@@ -99,7 +100,10 @@ def admin_user_active(user_id: int) -> Response:
     user = queries.get_user(db.session, user_id)
     active = request.form.get("active") == "1"
     services.set_active(db.session, web_actor(), user.email, active)
-    flash(f"{user.email} is now {'active' if active else 'deactivated'}.")
+    if active:
+        flash(gettext("%(email)s is now active.", email=user.email))
+    else:
+        flash(gettext("%(email)s is now deactivated.", email=user.email))
     return redirect(url_for("web.admin_user", user_id=user_id), code=303)
 
 
@@ -111,7 +115,12 @@ def admin_user_password(user_id: int) -> Response | tuple[str, int]:
         services.set_password(db.session, web_actor(), user.email, request.form.get("password", ""))
     except ServiceError as error:
         return _user_page(user_id, refused(error), error.status, "password")
-    flash(f"A new web password is set for {user.email}; their other sessions have ended.")
+    flash(
+        gettext(
+            "A new web password is set for %(email)s; their other sessions have ended.",
+            email=user.email,
+        )
+    )
     return redirect(url_for("web.admin_user", user_id=user_id), code=303)
 
 
@@ -130,7 +139,7 @@ def admin_user_profile(user_id: int) -> Response | tuple[str, int]:
         services.set_signing_identity(
             db.session, web_actor(), user.email, data["signing_identity"] or ""
         )
-    flash(f"The profile of {user.email} was saved.")
+    flash(gettext("The profile of %(email)s was saved.", email=user.email))
     return redirect(url_for("web.admin_user", user_id=user_id), code=303)
 
 
@@ -140,4 +149,4 @@ def admin_user_token(user_id: int) -> Response:
     user = queries.get_user(db.session, user_id)
     _user, token = services.rotate_token(db.session, web_actor(), user.email)
     back = url_for("web.admin_user", user_id=user_id)
-    return secret_page("New API token", user.email, token, back)
+    return secret_page(gettext("New API token"), user.email, token, back)

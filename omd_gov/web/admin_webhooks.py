@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from omd_gov.db import db
@@ -62,7 +63,8 @@ def admin_create_webhook() -> Response | tuple[str, int]:
             errors, failure = refused(error), error
         else:
             back = url_for("web.admin_webhooks")
-            return secret_page("Webhook signing secret", redact(hook.url), hook.secret, back)
+            title = gettext("Webhook signing secret")
+            return secret_page(title, redact(hook.url), hook.secret, back)
     return _page(request.form.to_dict(), errors, status_of(errors, failure))
 
 
@@ -70,5 +72,5 @@ def admin_create_webhook() -> Response | tuple[str, int]:
 @admin_page
 def admin_delete_webhook(webhook_id: int) -> Response:
     services.deactivate_webhook(db.session, web_actor(), webhook_id)
-    flash("The webhook was removed; its deliveries keep their history.")
+    flash(gettext("The webhook was removed; its deliveries keep their history."))
     return redirect(url_for("web.admin_webhooks"), code=303)

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, current_app, render_template, request
+from flask_babel import gettext, ngettext
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 from marshmallow.fields import Date
 
@@ -35,9 +36,14 @@ from omd_gov.deadlines.calendar import office_clock, office_today
 from omd_gov.web.accounts import login_required, web_user
 from omd_gov.web.blueprint import bp
 from omd_gov.web.lists import _cell
+from omd_gov.web.terms import term
 
 DEFAULT_DAYS = 365
 MAX_DAYS = 3660  # ten years: the due days become one small table in the deadlines query
+
+
+def _after_end() -> str:
+    return gettext("must not be after the end of the period")
 
 
 class PeriodQuery(Schema):
@@ -51,9 +57,11 @@ class PeriodQuery(Schema):
     def _ordered(self, data: dict[str, Any], **_kw: Any) -> None:
         first, last = data.get("first"), data.get("last")
         if first and last and first > last:
-            raise ValidationError("must not be after the end of the period", "from")
+            raise ValidationError(_after_end(), "from")
         if first and last and (last - first).days >= MAX_DAYS:
-            raise ValidationError(f"the period may span at most {MAX_DAYS} days", "from")
+            raise ValidationError(
+                gettext("the period may span at most %(days)d days", days=MAX_DAYS), "from"
+            )
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ def _period(args: dict[str, str]) -> tuple[date, date]:
     last = loaded.get("last") or office_today(current_app.config)
     first = loaded.get("first") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:  # only the start was given, after today
-        raise ValidationError({"from": ["must not be after the end of the period"]})
+        raise ValidationError({"from": [_after_end()]})
     return first, last
 
 
@@ -115,16 +123,20 @@ def _view(shown: Figures) -> dict[str, Any]:
         "tracked": analytics.TRACKED,
         "overall": _rows(states.overall),
         "by_model": [(model, _rows(spreads)) for model, spreads in states.by_model.items()],
-        "rounds": [
-            (f"{n} round" if n == 1 else f"{n} rounds", count)
-            for n, count in shown.milestones.review_rounds.items()
-        ],
+        "rounds": [(_rounds(n), count) for n, count in shown.milestones.review_rounds.items()],
         "export": {"from": shown.first.isoformat(), "to": shown.last.isoformat()},
     }
 
 
+def _rounds(n: int) -> str:
+    if n == 0:  # in words: Portuguese plurals count 0 with 1 ("0 ciclo")
+        return gettext("no review round")
+    return ngettext("%(num)d round", "%(num)d rounds", n)
+
+
 def _rows(spreads: dict[str, Spread]) -> list[tuple[str, Spread]]:
-    return [(state.replace("_", " "), spreads[state]) for state in analytics.TRACKED
+    """(the state in the page's language, its spread), in lifecycle order."""
+    return [(term(state, "state"), spreads[state]) for state in analytics.TRACKED
             if state in spreads]  # fmt: skip
 
 
@@ -151,6 +163,8 @@ def analytics_csv() -> Any:
     )
 
 
+# The export stays in English whatever the page's language: its column and
+# measure names are a stable interface for spreadsheets and scripts.
 CSV_HEADER = ("section", "group", "measure", "count", "still open", "median days", "p90 days",
               "value", "period from", "period to")  # fmt: skip
 
