@@ -35,6 +35,7 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate the database to the latest schema."""
+    from omd_gov.agreements.stays.services import catch_up_stays
     from omd_gov.audit.services import catch_up_tree
     from omd_gov.documents.services import install_builtins
     from omd_gov.migrate import upgrade
@@ -44,6 +45,7 @@ def init() -> None:
     install_builtins(app)
     with app.app_context():
         catch_up_tree(db.session)  # events written before the audit tree existed
+        catch_up_stays(db.session)  # agreements whose history predates agreement_stays
     click.echo(f"database ready: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
 
 

@@ -1,13 +1,11 @@
-"""Where agreements get stuck, read from the audit trail, so it is true by
-construction: a state change is an audit event whose ``to_state`` differs from
-its ``from_state`` (``create`` enters ``draft`` from nothing), and a *stay*
-runs from one such event of an agreement to its next (SQL ``LEAD`` over the
-agreement's events in chain order).
+"""Where agreements get stuck, read from the agreements' stays
+(``agreement_stays``: each state change of the audit trail, kept by the
+transition that made it, until the agreement's next one), so only the stays
+of the period are read, through an index, never the whole trail.
 
-One SQL pass over the state changes gives every stay, with the agreement's
-sharing model; a second gives the partner organisations. Percentiles are
-computed here, in Python, over the stays' durations: the same code on SQLite
-and PostgreSQL (``percentile_cont`` exists only on the latter).
+Percentiles (median, p90: linear interpolation between the closest ranks)
+are computed by PostgreSQL (``percentile_cont``), a row per group; on SQLite
+here, in Python, from a row per stay: the same figures.
 
 Rules the page states: a stay counts in the period in which it *began*; a
 stay still under way counts up to ``now`` (so agreements stuck today are in
@@ -25,15 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Float, Select, and_, case, func, literal, or_, select
+from sqlalchemy import Float, Select, case, func, literal, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from omd_gov.agreements.lifecycle import BEFORE_ACTIVE, State
-from omd_gov.agreements.models import Agreement, Party
+from omd_gov.agreements.models import Agreement, AgreementStay, Party
 from omd_gov.agreements.queries import visible
-from omd_gov.audit.models import AuditEvent
 from omd_gov.auth.models import User
 from omd_gov.db import UtcDateTime
 from omd_gov.organizations.models import Organization
@@ -115,64 +112,35 @@ class StateTimes:
     partners: dict[int, str] = field(default_factory=dict)
 
 
-def _moves() -> Any:
-    """Every state change, with the moment the agreement left that state
-    again (NULL while it is still there)."""
-    moved = and_(
-        AuditEvent.agreement_id.is_not(None),
-        AuditEvent.to_state.is_not(None),
-        or_(AuditEvent.from_state.is_(None), AuditEvent.from_state != AuditEvent.to_state),
+def _stays(user: User, period: Period, *columns: Any) -> Select[Any]:
+    """The stays in a tracked state that began in the period (the entered_at
+    index), with their agreement; ``columns`` are what to read of them."""
+    statement = (
+        select(*columns)
+        .select_from(AgreementStay)
+        .join(Agreement, Agreement.id == AgreementStay.agreement_id)
     )
-    left = func.lead(AuditEvent.occurred_at).over(
-        partition_by=AuditEvent.agreement_id, order_by=AuditEvent.seq
+    return visible(statement, user).where(
+        AgreementStay.state.in_(TRACKED),
+        AgreementStay.entered_at >= period.start,
+        AgreementStay.entered_at < period.end,
     )
-    return (
-        select(
-            AuditEvent.agreement_id,
-            AuditEvent.from_state,
-            AuditEvent.to_state,
-            AuditEvent.occurred_at.label("entered"),
-            left.label("left_at"),
-        )
-        .where(moved)
-        .cte("moves")
-    )
+
+
+def _lasted(period: Period) -> Any:
+    """A stay's seconds; one still under way lasts up to ``now``."""
+    now = literal(period.now, UtcDateTime())
+    return seconds_between(AgreementStay.entered_at, func.coalesce(AgreementStay.left_at, now))
 
 
 def state_times(session: Session, user: User, period: Period) -> StateTimes:
-    """Two statements whatever the number of agreements or events. The loop
-    is the page's hot spot (a row per stay): plain appends, nothing else."""
-    names, partners_of = _partners(session, user)
-    moves = _moves()
-    now = literal(period.now, UtcDateTime())
-    statement = visible(
-        select(
-            moves.c.agreement_id,
-            moves.c.to_state,
-            seconds_between(moves.c.entered, func.coalesce(moves.c.left_at, now)),
-            moves.c.left_at.is_(None),
-            Agreement.sharing_model,
-        ).join(Agreement, Agreement.id == moves.c.agreement_id),
-        user,
-    ).where(
-        moves.c.to_state.in_(TRACKED),
-        moves.c.entered >= period.start,
-        moves.c.entered < period.end,
-    )
-    # Keyed (group, state): group None is every agreement, a str a sharing
-    # model, an int a partner organisation.
-    seconds: dict[tuple[Any, str], list[float]] = defaultdict(list)
-    still_open: Counter[tuple[Any, str]] = Counter()
-    no_partner: tuple[int, ...] = ()
-    # Core rows (the session's connection): no ORM loading step per row.
-    rows = session.connection().execute(statement)
-    for agreement_id, state, stay, is_open, model in rows:
-        groups = (None, model, *partners_of.get(agreement_id, no_partner))
-        for group in groups:
-            seconds[group, state].append(stay)
-        if is_open:
-            still_open.update((group, state) for group in groups)
-    spreads = {key: spread(values, still_open[key]) for key, values in seconds.items()}
+    """Two statements whatever the number of agreements or stays. PostgreSQL
+    computes the percentiles (``percentile_cont``) and answers a row per group;
+    elsewhere they are computed here, from a row per stay."""
+    if session.get_bind().dialect.name == "postgresql":
+        spreads, names = _sql_spreads(session, user, period)
+    else:
+        spreads, names = _python_spreads(session, user, period)
     found = {group for group, _state in spreads}
     models = sorted(group for group in found if isinstance(group, str))
     orgs = sorted((g for g in found if isinstance(g, int)), key=lambda o: names[o].casefold())
@@ -182,6 +150,69 @@ def state_times(session: Session, user: User, period: Period) -> StateTimes:
         by_partner={org: _in_order(spreads, org) for org in orgs},
         partners=names,
     )
+
+
+# Keyed (group, state): group None is every agreement, a str a sharing model,
+# an int a partner organisation.
+Spreads = dict[tuple[Any, str], Spread]
+Names = dict[int, str]
+
+
+def _python_spreads(session: Session, user: User, period: Period) -> tuple[Spreads, Names]:
+    """A row per stay, each put into its groups (all, model, partners)."""
+    names, partners_of = _partners(session, user)
+    statement = _stays(
+        user, period, AgreementStay.agreement_id, AgreementStay.state, _lasted(period),
+        AgreementStay.left_at.is_(None), Agreement.sharing_model,
+    )  # fmt: skip
+    seconds: dict[tuple[Any, str], list[float]] = defaultdict(list)
+    still_open: Counter[tuple[Any, str]] = Counter()
+    no_partner: tuple[int, ...] = ()
+    for agreement_id, state, stay, is_open, model in session.connection().execute(statement):
+        groups = (None, model, *partners_of.get(agreement_id, no_partner))
+        for group in groups:
+            seconds[group, state].append(stay)
+        if is_open:
+            still_open.update((group, state) for group in groups)
+    return {key: spread(values, still_open[key]) for key, values in seconds.items()}, names
+
+
+def _aggregates(period: Period) -> tuple[Any, ...]:
+    lasted = _lasted(period)
+    return (
+        func.count(),
+        func.count(AgreementStay.id).filter(AgreementStay.left_at.is_(None)),
+        func.percentile_cont(0.5).within_group(lasted),
+        func.percentile_cont(0.9).within_group(lasted),
+    )
+
+
+def _sql_spreads(session: Session, user: User, period: Period) -> tuple[Spreads, Names]:
+    """A row per group: all and each sharing model (GROUPING SETS) in one
+    statement, the partners (a row per stay and partner) in another."""
+    model = Agreement.sharing_model
+    overall = _stays(user, period, AgreementStay.state, model, func.grouping(model),
+                     *_aggregates(period)).group_by(
+        func.grouping_sets(tuple_(AgreementStay.state), tuple_(AgreementStay.state, model))
+    )  # fmt: skip
+    partners = (
+        _stays(user, period, AgreementStay.state, Organization.id, Organization.name,
+               *_aggregates(period))
+        .join(Party, Party.agreement_id == Agreement.id)
+        .join(Organization, Organization.id == Party.organization_id)
+        .where(Organization.kind != OFFICE_KIND)
+        .group_by(AgreementStay.state, Organization.id, Organization.name)
+    )  # fmt: skip
+    spreads: Spreads = {}
+    run = session.connection().execute
+    for state, group, all_models, count, still_open, median, p90 in run(overall):
+        key = (None if all_models else group, state)
+        spreads[key] = Spread(count, still_open, _days(median), _days(p90))
+    names: dict[int, str] = {}
+    for state, org, name, count, still_open, median, p90 in run(partners):
+        names[org] = name
+        spreads[org, state] = Spread(count, still_open, _days(median), _days(p90))
+    return spreads, names
 
 
 def _in_order(spreads: dict[tuple[Any, str], Spread], group: Any) -> dict[str, Spread]:
@@ -222,15 +253,23 @@ class Milestones:
 
 
 def milestones(session: Session, user: User, period: Period) -> Milestones:
-    """One statement: a GROUP BY over the state changes."""
-    moves = _moves()
-    created = func.min(case((moves.c.from_state.is_(None), moves.c.entered)))
-    activated = func.min(case((moves.c.to_state == str(State.ACTIVE), moves.c.entered)))
-    rounds = func.sum(case((moves.c.to_state == str(State.LEGAL_REVIEW), 1), else_=0))
+    """One statement: a GROUP BY over the stays of the agreements that entered
+    draft or active in the period (the others cannot count). An agreement's
+    first stay is its draft from ``create``."""
+    began = select(AgreementStay.agreement_id).where(
+        AgreementStay.state.in_((str(State.DRAFT), str(State.ACTIVE))),
+        AgreementStay.entered_at >= period.start,
+        AgreementStay.entered_at < period.end,
+    )
+    entered = AgreementStay.entered_at
+    created = func.min(entered)  # the draft stay from ``create`` comes first
+    activated = func.min(case((AgreementStay.state == str(State.ACTIVE), entered)))
+    rounds = func.sum(case((AgreementStay.state == str(State.LEGAL_REVIEW), 1), else_=0))
     per_agreement = (
-        select(moves.c.agreement_id, created.label("created"), activated.label("activated"),
-               rounds.label("rounds"))
-        .group_by(moves.c.agreement_id)
+        select(AgreementStay.agreement_id, created.label("created"),
+               activated.label("activated"), rounds.label("rounds"))
+        .where(AgreementStay.agreement_id.in_(began))
+        .group_by(AgreementStay.agreement_id)
         .subquery()
     )  # fmt: skip
     statement = visible(

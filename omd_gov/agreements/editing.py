@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from omd_gov.agreements import stays
 from omd_gov.agreements.lifecycle import EDITABLE_STATES, State
 from omd_gov.agreements.models import (
     SIGNATURE_LEVELS,
@@ -164,7 +165,8 @@ def create(session: Session, actor: Actor, data: dict[str, Any], prefix: str) ->
     session.add(agreement)
     session.flush()
     changes = diff({}, {**snapshot(agreement), **_links(agreement)})
-    record(session, actor, agreement, "create", from_state=None, changes=changes)
+    created = record(session, actor, agreement, "create", from_state=None, changes=changes)
+    stays.follow(session, created)  # its first stay: draft
     return agreement
 
 

@@ -177,3 +177,26 @@ class Signature(Base):
             postgresql_where=text("voided_at IS NULL"),
         ),
     )
+
+
+class AgreementStay(Base):
+    """One stay of an agreement in a state: from the audit event that moved it
+    there (``entered_seq``) to the next one (``left_at``, NULL while it is
+    still there). Written in the transition's unit of work
+    (``agreements.stays``), so it is the audit trail's state changes kept
+    ready for the analytics page, and can be rebuilt from them at any time."""
+
+    __tablename__ = "agreement_stays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    state: Mapped[str] = mapped_column(String(30))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    entered_seq: Mapped[int] = mapped_column(unique=True)  # one stay per audit event
+
+    __table_args__ = (
+        Index("ix_agreement_stays_agreement_id", "agreement_id"),
+        # The page reads the stays that began in a period.
+        Index("ix_agreement_stays_entered_at", "entered_at"),
+    )

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from omd_gov.agreements import editing, hooks, lifecycle
+from omd_gov.agreements import editing, hooks, lifecycle, stays
 from omd_gov.agreements.guards import GuardContext, approve_guard, signs_for_party
 from omd_gov.agreements.hooks import TransitionStep
 from omd_gov.agreements.lifecycle import State, Trigger
@@ -119,7 +119,7 @@ def _apply(
     if to_state == State.ACTIVE and agreement.activated_at is None:
         changes |= _activate(session, agreement)
     session.flush()  # the version check happens here: a stale row raises StaleDataError
-    record(
+    event = record(
         session,
         actor,
         agreement,
@@ -129,6 +129,7 @@ def _apply(
         comment=comment,
         changes=changes,
     )
+    stays.follow(session, event)  # the analytics' stays, kept with the trail
     hooks.run_after(
         session, TransitionStep(agreement, trigger, from_state, to_state, actor, comment)
     )
