@@ -1,6 +1,17 @@
 """Where agreements get stuck: time per state, review rounds, draft-to-activation
 time and deadlines met, from the agreements' stays (precomputed from the audit
-trail as transitions happen: omd_gov/agreements/stays) and the deadlines."""
+trail as transitions happen: omd_gov/agreements/stays) and the deadlines.
+
+Office staff only (a partner gets a 403 page): the page pools every
+agreement's history, and the audit trail is the office's record
+(``agreements.queries.events_of`` is office-only too). The queries still
+apply each visibility rule, so they would be right for anyone.
+
+The period is ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` in office days (both
+included; by default the year up to today). The page and
+``/analytics.csv`` read the same figures: four statements whatever the
+number of agreements or events.
+"""
 
 from __future__ import annotations
 
