@@ -50,22 +50,28 @@ SMOKE = {"database": "omd_smoke_api", "agreements": 200, "rounds": 1, "seconds":
 SMOKE_REQUESTS = 5  # per request kind and pass
 
 
-def parse_args(
-    argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None
-) -> argparse.Namespace:
-    parser = parser or argparse.ArgumentParser(description="API benchmark of the agreement core")
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The seeded PostgreSQL register and the wrk load: shared with web_bench."""
     add = parser.add_argument
     add("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
     add("--database", default="omd_bench_api")
     add("--agreements", type=int, default=100_000)
     add("--events-per", type=int, default=10)
-    add("--rounds", type=int, default=3, help="interleaved rounds over all four targets")
-    add("--seconds", type=int, default=8, help="wrk duration per target and round")
+    add("--rounds", type=int, default=3, help="interleaved rounds over every request kind")
+    add("--seconds", type=int, default=8, help="wrk duration per request kind and round")
     add("--connections", type=int, default=4, help="concurrent wrk connections")
     add("--workers", type=int, default=2)
     add("--threads", type=int, default=1, help="threads per gunicorn worker (both servers)")
     add("--keep", action="store_true", help="keep the database (and its tokens) afterwards")
     add("--reuse", action="store_true", help="reuse a database kept by --keep")
+
+
+def parse_args(
+    argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None
+) -> argparse.Namespace:
+    parser = parser or argparse.ArgumentParser(description="API benchmark of the agreement core")
+    add_load_options(parser)
+    add = parser.add_argument
     add("--skip-verify", action="store_true", help="skip verifying the 1M-event chain (~35 s)")
     return common.parse_args(parser, argv, SMOKE)
 

@@ -52,18 +52,7 @@ LABELS = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add = parser.add_argument
-    add("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/")
-    add("--database", default="omd_bench_api", help="the API benchmark's, for --reuse")
-    add("--agreements", type=int, default=100_000)
-    add("--events-per", type=int, default=10)
-    add("--rounds", type=int, default=3, help="interleaved rounds over every request kind")
-    add("--seconds", type=int, default=8, help="wrk duration per request kind and round")
-    add("--connections", type=int, default=4, help="concurrent wrk connections")
-    add("--workers", type=int, default=2)
-    add("--threads", type=int, default=1, help="threads per gunicorn worker (both servers)")
-    add("--keep", action="store_true", help="keep the database (and its tokens) afterwards")
-    add("--reuse", action="store_true", help="reuse a database kept by api_bench/web_bench --keep")
+    api_bench.add_load_options(parser)
     return common.parse_args(parser, argv, SMOKE)
 
 
