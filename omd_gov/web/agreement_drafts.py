@@ -11,34 +11,32 @@ from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from omd_gov.agreements import services as agreement_services
-from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS
-from omd_gov.agreements.schemas import DPIA_DECISIONS, LAWFUL_BASES, AgreementIn
+from omd_gov.agreements.schemas import AgreementIn
 from omd_gov.cooperations.queries import get_visible
 from omd_gov.db import db
 from omd_gov.deadlines.calendar import office_today
 from omd_gov.errors import ServiceError
-from omd_gov.organizations.queries import list_visible as visible_organizations
 from omd_gov.web.accounts import login_required, web_actor, web_user
-from omd_gov.web.blueprint import bp
-from omd_gov.web.cooperation_forms import (
+from omd_gov.web.agreement_forms import (
     ASSET_ROWS,
     PARTY_ROWS,
-    Errors,
     agreement_input,
-    load,
+    form_choices,
     on_form_rows,
-    refusal_errors,
-    require_writer,
+    row_range,
 )
+from omd_gov.web.blueprint import bp
+from omd_gov.web.cooperation_forms import Errors, load, refusal_errors, require_writer
 
 
 def _suggested(cooperation: Any) -> dict[str, str]:
     """A fresh form: the cooperation's organisations as the first parties
-    (each signing), a term from today, for two years."""
+    (each signing), a term from today, for two years, the office's signature level."""
     today = office_today(current_app.config)
     form = {
         "start_date": today.isoformat(),
         "end_date": (today + timedelta(days=730)).isoformat(),
+        "signature_level": current_app.config["OMD_SIGNATURE_LEVEL"],
     }
     for row, organization in enumerate(cooperation.organizations[:PARTY_ROWS]):
         form[f"parties-{row}-organization_id"] = str(organization.id)
@@ -51,16 +49,11 @@ def _form_page(cooperation_id: int, form: dict[str, Any], errors: Errors) -> str
     return render_template(
         "agreement_new.html",
         cooperation=get_visible(db.session, user, cooperation_id),
-        organizations=visible_organizations(db.session, user),
         form=form,
         errors=errors,
-        party_rows=range(PARTY_ROWS),
-        asset_rows=range(ASSET_ROWS),
-        party_roles=PARTY_ROLES,
-        sharing_models=SHARING_MODELS,
-        deliveries=DELIVERIES,
-        lawful_bases=LAWFUL_BASES,
-        dpia_decisions=DPIA_DECISIONS,
+        party_rows=row_range(form, "parties", PARTY_ROWS),
+        asset_rows=row_range(form, "assets", ASSET_ROWS),
+        **form_choices(user),
     )
 
 

@@ -1,9 +1,9 @@
 """HTML forms of the cooperation pages turned into the API's input shapes.
 
 The pages validate with the API's own schemas (``CooperationIn``,
-``CanvasIn``, ``StageIn``, ``AgreementIn``), so a browser meets the same
-messages as a client of the JSON API; this module only reads the form's
-fields and says which field each message belongs to.
+``CanvasIn``, ``StageIn``), so a browser meets the same messages as a client
+of the JSON API; this module only reads the form's fields and says which
+field each message belongs to. The agreement form is ``agreement_forms``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ WRITER = Role.DATA_OFFICER
 
 # Field path ("title", "parties.0.role", "sections.context") -> its messages.
 Errors = dict[str, list[str]]
-
-# Rows the new-agreement form offers; blank rows are left out.
-PARTY_ROWS = 4
-ASSET_ROWS = 3
 
 
 def may_write(user: User) -> bool:
@@ -90,19 +86,6 @@ def _text(form: MultiDict[str, str], name: str) -> str:
     return form.get(name, "").strip()
 
 
-def _optional(form: MultiDict[str, str], name: str) -> str | None:
-    return _text(form, name) or None
-
-
-def _lines(form: MultiDict[str, str], name: str) -> list[str]:
-    """A textarea with one entry per line."""
-    return [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
-
-
-def _ticked(form: MultiDict[str, str], name: str) -> bool:
-    return name in form
-
-
 def cooperation_input(form: MultiDict[str, str]) -> dict[str, Any]:
     return {
         "title": _text(form, "title"),
@@ -128,88 +111,3 @@ def canvas_input(
 
 def stage_input(form: MultiDict[str, str]) -> dict[str, Any]:
     return {"to": _text(form, "to"), "reason": _text(form, "reason")}
-
-
-def _parties(form: MultiDict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
-    """The filled party rows, and the form row each came from."""
-    parties, rows = [], []
-    for row in range(PARTY_ROWS):
-        organization = _text(form, f"parties-{row}-organization_id")
-        if not organization:
-            continue
-        parties.append(
-            {
-                "organization_id": organization,
-                "role": _text(form, f"parties-{row}-role"),
-                "signs": _ticked(form, f"parties-{row}-signs"),
-            }
-        )
-        rows.append(row)
-    return parties, rows
-
-
-def _assets(form: MultiDict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
-    assets, rows = [], []
-    for row in range(ASSET_ROWS):
-        name, standard = _text(form, f"assets-{row}-name"), _text(form, f"assets-{row}-standard")
-        if not (name or standard):
-            continue
-        assets.append(
-            {
-                "name": name,
-                "standard": standard,
-                "delivery": _text(form, f"assets-{row}-delivery"),
-                "personal_data": _ticked(form, f"assets-{row}-personal_data"),
-            }
-        )
-        rows.append(row)
-    return assets, rows
-
-
-def _gdpr(form: MultiDict[str, str]) -> dict[str, Any]:
-    return {
-        "lawful_basis": _optional(form, "gdpr-lawful_basis"),
-        "personal_data_categories": _lines(form, "gdpr-personal_data_categories"),
-        "data_subject_categories": _lines(form, "gdpr-data_subject_categories"),
-        "special_categories": _lines(form, "gdpr-special_categories"),
-        "art9_condition": _optional(form, "gdpr-art9_condition"),
-        "dpia": _optional(form, "gdpr-dpia"),
-        "dpia_reference": _optional(form, "gdpr-dpia_reference"),
-        "retention": _optional(form, "gdpr-retention"),
-        "transfers_outside_eea": _ticked(form, "gdpr-transfers_outside_eea"),
-        "transfer_mechanism": _optional(form, "gdpr-transfer_mechanism"),
-    }
-
-
-def agreement_input(
-    form: MultiDict[str, str], cooperation_id: int
-) -> tuple[dict[str, Any], dict[str, list[int]]]:
-    """The draft as ``AgreementIn`` takes it, and for each list the form row
-    of each entry (so that "parties.1.role" lands on the right row)."""
-    parties, party_rows = _parties(form)
-    assets, asset_rows = _assets(form)
-    data = {
-        "cooperation_id": cooperation_id,
-        "title": _text(form, "title"),
-        "purpose": _text(form, "purpose"),
-        "sharing_model": _text(form, "sharing_model"),
-        "parties": parties,
-        "data_assets": assets,
-        "gdpr": _gdpr(form),
-        "start_date": _optional(form, "start_date"),
-        "end_date": _optional(form, "end_date"),
-        "security_measures": _text(form, "security_measures"),
-    }
-    return data, {"parties": party_rows, "data_assets": asset_rows}
-
-
-def on_form_rows(errors: Errors, rows: dict[str, list[int]]) -> Errors:
-    """Renumber "parties.<entry>…" paths to the form row the entry came from."""
-    out: Errors = {}
-    for path, messages in errors.items():
-        head, _, rest = path.partition(".")
-        index, _, tail = rest.partition(".")
-        if head in rows and index.isdigit() and int(index) < len(rows[head]):
-            path = ".".join(part for part in (head, str(rows[head][int(index)]), tail) if part)
-        out.setdefault(path, []).extend(messages)
-    return out

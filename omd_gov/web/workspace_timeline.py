@@ -45,19 +45,61 @@ class ChainStatus:
 
 
 def shown(value: Any) -> str:
-    """A value as text: lists and mappings as compact JSON, nothing as a dash."""
+    """A value as text: a mapping as "key: value; …", a list one entry after
+    another, nothing as a dash."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, dict):
+        return "; ".join(f"{key.replace('_', ' ')}: {shown(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return " · ".join(shown(item) for item in value)
+    return json.dumps(value, default=str)
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def diffs(field: str, before: Any, after: Any) -> list[Change]:
+    """Before and after, down to the changed key: "gdpr › retention", or
+    "data assets 2 › standard" for an entry of a list (a whole entry when it
+    was added or removed)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return _mapping_diffs(field, before, after)
+    if _records(before) and _records(after):
+        return _list_diffs(field, before, after)
+    return [Change(field, shown(before), shown(after), True)]
+
+
+def _mapping_diffs(field: str, before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    keys = [*after, *(key for key in before if key not in after)]
+    out: list[Change] = []
+    for key in keys:
+        if before.get(key) != after.get(key):
+            out += diffs(f"{field} › {key}", before.get(key), after.get(key))
+    return out
+
+
+def _list_diffs(field: str, before: list[Any], after: list[Any]) -> list[Change]:
+    out: list[Change] = []
+    for index in range(max(len(before), len(after))):
+        old = before[index] if index < len(before) else None
+        new = after[index] if index < len(after) else None
+        name = f"{field} {index + 1}"
+        if old is None or new is None:
+            out.append(Change(name, shown(old), shown(new), True))
+        elif old != new:
+            out += diffs(name, old, new)
+    return out
 
 
 def changes_of(changes: dict[str, Any] | None) -> list[Change]:
     out = []
     for field, value in (changes or {}).items():
         if isinstance(value, dict) and set(value) == {"from", "to"}:
-            out.append(Change(field, shown(value["from"]), shown(value["to"]), True))
+            out += diffs(field, value["from"], value["to"])
         else:
             out.append(Change(field, None, shown(value), False))
     return out

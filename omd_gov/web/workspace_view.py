@@ -1,18 +1,17 @@
 """Rendering the agreement workspace: everything the page shows, read
 through the features' queries (no rule of theirs is restated here). The
-routes in ``workspace.py``, ``workspace_edit.py`` and
-``workspace_documents.py`` render it, with what their action adds (a
-refusal, a form with its messages, a verification)."""
+routes in ``workspace.py`` and ``workspace_documents.py`` render it, with
+what their action adds (a refusal, a verification); the edit form has a page
+of its own (``workspace_edit.py``), linked from here for those who may edit."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import current_app, render_template
 
 from omd_gov.agreements.lifecycle import EDITABLE_STATES, State
-from omd_gov.agreements.models import SHARING_MODELS, SIGNATURE_LEVELS, Agreement, Party
+from omd_gov.agreements.models import Agreement, Party
 from omd_gov.agreements.queries import get_visible, trail_of
 from omd_gov.agreements.transitions import allowed_triggers
 from omd_gov.auth.models import Role, User
@@ -32,24 +31,6 @@ from omd_gov.web.workspace_timeline import chain_status, timeline
 # EDITORS itself; the documents API's view checks GENERATORS (so does ours).
 EDITORS = (Role.DATA_OFFICER,)
 GENERATORS = (Role.DATA_OFFICER, Role.LEGAL_OFFICER)
-EDIT_FIELDS = (
-    "title",
-    "purpose",
-    "sharing_model",
-    "start_date",
-    "end_date",
-    "signature_level",
-    "security_measures",
-)
-
-
-def form_values(agreement: Agreement) -> dict[str, str]:
-    """The edit form's fields as the agreement has them now."""
-    values = {}
-    for name in EDIT_FIELDS:
-        value = getattr(agreement, name)
-        values[name] = value.isoformat() if isinstance(value, date) else (value or "")
-    return values
 
 
 def may_edit(user: User, agreement: Agreement) -> bool:
@@ -86,8 +67,6 @@ def render_workspace(
     *,
     status: int = 200,
     refusal: ServiceError | None = None,
-    form: dict[str, str] | None = None,
-    form_errors: dict[str, Any] | None = None,
     **extra: Any,
 ) -> tuple[str, int]:
     user = web_user()
@@ -110,10 +89,6 @@ def render_workspace(
         parties={p.id: p.organization.name for p in agreement.parties},
         unsigned=still_to_sign(agreement),
         may_edit=may_edit(user, agreement),
-        form=form or form_values(agreement),
-        form_errors=form_errors or {},
-        sharing_models=SHARING_MODELS,
-        signature_levels=SIGNATURE_LEVELS,
         diagram=lifecycle_svg(agreement.state),
         **_history(user, agreement),
         **extra,

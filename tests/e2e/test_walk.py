@@ -66,10 +66,17 @@ def _answer_the_changes(walk: Walk, agreement_id: int) -> None:
     """The data officer reads legal's comment and edits the content."""
     page = walk.open(walk.world.data_officer, agreement_id)
     expect(page.get_by_role("region", name="Timeline").get_by_text(CHANGES)).to_be_visible()
+    page.get_by_role("link", name="Edit the content").click()  # the edit page
+    walk.check(page)
     page.get_by_label("Security measures").fill("Counts kept one year, encrypted at rest.")
+    asset = page.get_by_role("group", name="Data asset 1", exact=True)
+    asset.get_by_label("Description").fill("Hourly counts per street segment.")
+    page.get_by_label("Retention (ISO 8601 duration, e.g. P2Y)").fill("P18M")
     page.get_by_role("button", name="Save changes").click()
     details = page.get_by_role("region", name="Details")
     expect(details.get_by_text("Counts kept one year, encrypted at rest.").first).to_be_visible()
+    expect(details.get_by_text("Hourly counts per street segment.")).to_be_visible()
+    expect(details.get_by_text("Retention: P18M")).to_be_visible()
     walk.check(page)
 
 
@@ -115,8 +122,12 @@ def _read_the_timeline(page: Page) -> None:
         expect(timeline.get_by_text(move).first).to_be_visible()
     expect(timeline.get_by_text("(legal officer)").first).to_be_visible()
     expect(timeline.get_by_text(CHANGES)).to_be_visible()
-    edit = timeline.get_by_role("table").filter(has_text="security measures")
-    expect(edit.get_by_role("insertion")).to_contain_text("Counts kept one year")
+    edit = timeline.get_by_role("row")
+    measures = edit.filter(has_text="security measures").get_by_role("insertion")
+    expect(measures).to_contain_text("Counts kept one year")
+    asset = edit.filter(has_text="data assets 1 › description").get_by_role("insertion")
+    expect(asset).to_have_text("Hourly counts per street segment.")
+    expect(edit.filter(has_text="gdpr › retention").get_by_role("deletion")).to_have_text("P1Y")
     _show_the_preview(page)  # the frozen PDF/A, now
     screenshot(page, "workspace")
     screenshot(page, "workspace-phone", width=390)

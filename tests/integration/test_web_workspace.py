@@ -1,6 +1,6 @@
 """The agreement workspace as a browser uses it: documents, deadlines, who still has to sign,
-the timeline and its diffs, the edit form (the API's schema), refused transitions, partner
-isolation, the lifecycle diagram and the "How agreements move" page."""
+the timeline, refused transitions, partner isolation, the lifecycle diagram and the "How
+agreements move" page. Its edit form: ``test_web_workspace_edit``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from omd_gov.agreements import lifecycle, rules
 from omd_gov.documents import pdf
 from omd_gov.documents.api import PDF_FAILED_FOR_PARTNERS
 from omd_gov.documents.pdf import PdfConversionFailed
-from omd_gov.web.workspace_view import EDIT_FIELDS
 from tests.documents_support import docx_bytes, upload
 from tests.factories import Factory, agreement_payload
 from tests.integration.conftest import World
@@ -37,17 +36,6 @@ def _page(client: Browser, agreement_id: int) -> str:
 
 def _agreement(world: World, agreement_id: int) -> dict[str, Any]:
     return dict(world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement_id}").json)
-
-
-def _edit(client: Browser, world: World, agreement_id: int, **fields: str) -> Any:
-    """Post the edit form as the page shows it (its values and version), ``fields`` changed."""
-    page = client.get(f"/agreements/{agreement_id}")
-    version = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True))
-    assert version, "no edit form"
-    current = _agreement(world, agreement_id)
-    form = {name: current[name] or "" for name in EDIT_FIELDS}
-    form |= {"version": version.group(1), "csrf_token": csrf_of(page), **fields}
-    return client.post(f"/agreements/{agreement_id}/edit", data=form)
 
 
 def _patch(world: World, agreement_id: int, **fields: Any) -> None:
@@ -185,52 +173,6 @@ def test_while_signing_the_page_says_who_still_has_to_sign(
         _page(client, agreement["id"]),
     )
     assert "Frozen for signature" in page and frozen and frozen in page
-
-
-def test_bad_values_show_the_schemas_messages_and_only_editors_get_the_form(
-    app: Any, world: World, factory: Factory
-) -> None:
-    agreement = world.create_agreement()
-    client = _signed_in(app, factory, "data_officer", world.city)
-    refused = _edit(client, world, agreement["id"], title="x" * 301, sharing_model="P2P")
-    text = refused.get_data(as_text=True)
-    assert refused.status_code == 422
-    assert 'id="title-error">Length must be between 1 and 300.' in text
-    assert 'id="sharing_model-error">Must be one of: B2G, G2B, G2G, B2B.' in text
-    assert 'aria-invalid="true" aria-describedby="title-error"' in text
-    assert f'value="{"x" * 301}"' in text  # what was typed stays in the form
-    dates = _edit(client, world, agreement["id"], end_date="2025-01-01")
-    assert dates.status_code == 422
-    assert 'id="end_date-error">the end date must follow the start date' in dates.get_data(True)
-    after = _agreement(world, agreement["id"])
-    assert after["title"] == agreement["title"] and after["version"] == agreement["version"]
-    legal = _page(_signed_in(app, factory, "legal_officer", world.city), agreement["id"])
-    assert "Edit the content" not in legal and f"/agreements/{agreement['id']}/edit" not in legal
-    world.to_state(agreement["id"], "legal_review")
-    assert "Edit the content" not in _page(client, agreement["id"])  # no longer editable
-
-
-def test_an_edit_saves_shows_its_diff_and_a_stale_version_is_refused(
-    app: Any, world: World, factory: Factory
-) -> None:
-    agreement = world.create_agreement()
-    client = _signed_in(app, factory, "data_officer", world.city)
-    saved = _edit(client, world, agreement["id"], title="Energy data, second pilot")
-    assert saved.status_code == 303, saved.get_data(as_text=True)[:2000]
-    after = _agreement(world, agreement["id"])
-    assert after["title"] == "Energy data, second pilot"
-    events = world.api.as_(world.legal).get(f"/api/v1/agreements/{agreement['id']}/events")
-    edit = [event for event in events.json if event["action"] == "edit"][-1]
-    assert set(edit["changes"]) == {"title"}  # untouched fields are not re-sent
-    timeline = _page(client, agreement["id"]).split('id="timeline"')[1]
-    assert "<del>Energy data &amp; &lt;sharing&gt; &#34;pilot&#34;</del>" in timeline
-    assert "<ins>Energy data, second pilot</ins>" in timeline
-    stale = str(after["version"])  # then someone else edits it meanwhile
-    _patch(world, agreement["id"], purpose="Changed meanwhile.")
-    refused = _edit(client, world, agreement["id"], title="Mine", version=stale)
-    assert refused.status_code == 409 and "changed meanwhile" in refused.get_data(True)
-    after = _agreement(world, agreement["id"])
-    assert (after["title"], after["purpose"]) == ("Energy data, second pilot", "Changed meanwhile.")
 
 
 def test_a_refused_transition_lists_every_unmet_guard(
