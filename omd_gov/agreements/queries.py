@@ -217,13 +217,6 @@ def holding_canvas(session: Session, cooperation_id: int) -> list[str]:
     return list(session.execute(statement).scalars())
 
 
-def count_by_state(session: Session, user: User) -> dict[str, int]:
-    """How many agreements the user may see, per state (one GROUP BY)."""
-    statement = visible(select(Agreement), user).with_only_columns(Agreement.state, func.count())
-    rows = session.execute(statement.group_by(Agreement.state)).all()
-    return {state: count for state, count in rows}
-
-
 def recent_events(session: Session, user: User, limit: int = 10) -> list[tuple[AuditEvent, str]]:
     """The latest audit events on agreements the user may see, newest first,
     each with its agreement's reference. A partner gets only their agreements'

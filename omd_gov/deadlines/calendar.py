@@ -81,6 +81,17 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return out
 
+    def business_days_between(self, low: date, high: date) -> int:
+        """Business days after ``low`` up to and including ``high``: the
+        weekdays, less the named weekdays among them (no day-by-day walk)."""
+        weeks, rest = divmod((high - low).days, 7)
+        weekdays = weeks * 5 + sum((low + timedelta(n)).weekday() < 5 for n in range(1, rest + 1))
+        named = {
+            day for year in range(low.year, high.year + 1) for day in self.official_holidays(year)
+        }
+        named |= set(self.extra or ())
+        return weekdays - sum(1 for day in named if low < day <= high and day.weekday() < 5)
+
     def official_holidays(self, year: int) -> Mapping[date, str]:
         return _official(self.country, self.subdiv, year)
 

@@ -72,12 +72,31 @@ class Deadline(Base):
     __table_args__ = (
         Index("ix_deadlines_agreement_id_kind", "agreement_id", "kind"),
         Index("ix_deadlines_assignee_id_due_on", "assignee_id", "due_on"),
-        # Listing open / overdue deadlines reads only open rows.
+        # Lists of open deadlines, soonest first (due_on, id): the first page
+        # reads its rows straight from one of these, however many fall due on
+        # one day. Every open one; one person's; a role's unclaimed queue.
         Index(
             "ix_deadlines_open_due_on",
             "due_on",
+            "id",
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_deadlines_open_assignee",
+            "assignee_id",
+            "due_on",
+            "id",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_deadlines_open_queue",
+            "assignee_role",
+            "due_on",
+            "id",
+            sqlite_where=text("status = 'open' AND assignee_id IS NULL"),
+            postgresql_where=text("status = 'open' AND assignee_id IS NULL"),
         ),
     )
 

@@ -7,18 +7,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    false,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from omd_gov.agreements.models import Agreement
 from omd_gov.agreements.queries import party_of
 from omd_gov.auth.models import User
 from omd_gov.db import Keyset, Page, PageRequest
-from omd_gov.deadlines.calendar import BusinessCalendar, office_calendar, office_today
+from omd_gov.deadlines.calendar import office_calendar, office_today
 from omd_gov.deadlines.models import Deadline, MunicipalHoliday
 from omd_gov.deadlines.policy import load_policies
 from omd_gov.deadlines.schemas import DeadlineOut
@@ -96,7 +104,7 @@ class DeadlineFilter:
     assignment: str = "any"  # with ``assignee``: one of schemas.ASSIGNMENTS
 
 
-def _row(deadline: Deadline, reference: str, today: date) -> dict[str, Any]:
+def row_of(deadline: Deadline, reference: str, today: date) -> dict[str, Any]:
     return {
         "id": deadline.id,
         "agreement_id": deadline.agreement_id,
@@ -122,10 +130,9 @@ SOONEST_FIRST: Keyset[Row[Deadline, str]] = Keyset(
 )
 
 
-def list_deadlines(
-    session: Session, user: User, flt: DeadlineFilter, page: PageRequest
-) -> Page[dict[str, Any]]:
-    """One page of deadlines, soonest first, and where the next one starts."""
+def filtered(user: User, flt: DeadlineFilter) -> Select[Deadline, str]:
+    """The deadlines this filter lets through, that the user may see, with
+    their agreement's reference."""
     statement = visible(_with_reference(), user)
     if flt.status != "all":
         statement = statement.where(Deadline.status == flt.status)
@@ -139,8 +146,16 @@ def list_deadlines(
         statement = statement.where(Deadline.kind == flt.kind)
     if flt.agreement_id:
         statement = statement.where(Deadline.agreement_id == flt.agreement_id)
-    rows = page.split(session.execute(page.apply(statement, SOONEST_FIRST)).all(), SOONEST_FIRST)
-    return Page([_row(d, ref, flt.today) for d, ref in rows.items], rows.next_cursor)
+    return statement
+
+
+def list_deadlines(
+    session: Session, user: User, flt: DeadlineFilter, page: PageRequest
+) -> Page[dict[str, Any]]:
+    """One page of deadlines, soonest first, and where the next one starts."""
+    statement = page.apply(filtered(user, flt), SOONEST_FIRST)
+    rows = page.split(session.execute(statement).all(), SOONEST_FIRST)
+    return Page([row_of(d, ref, flt.today) for d, ref in rows.items], rows.next_cursor)
 
 
 def late(today: date) -> ColumnElement[bool]:
@@ -163,7 +178,7 @@ def get_deadline(session: Session, user: User, deadline_id: int, today: date) ->
     if found is None:
         raise NotFound(f"deadline {deadline_id} not found")
     deadline, reference = found[0], found[1]
-    row = _row(deadline, reference, today)
+    row = row_of(deadline, reference, today)
     row["reminders"] = [
         {"kind": r.kind, "step": r.step, "scheduled_for": r.scheduled_for, "status": r.status}
         for r in deadline.reminders
@@ -178,7 +193,7 @@ def of_agreement(session: Session, user: User, agreement: Agreement, today: date
 
 
 def _shown(rows: Iterable[tuple[Deadline, str]], today: date) -> list[dict[str, Any]]:
-    out = [_row(deadline, reference, today) for deadline, reference in rows]
+    out = [row_of(deadline, reference, today) for deadline, reference in rows]
     return sorted(out, key=lambda row: (row["status"] != "open", row["due_on"], row["id"]))
 
 
@@ -244,33 +259,3 @@ def in_queue_of(session: Session, deadline_id: int, user: User) -> bool:
         select(Deadline.id).where(Deadline.id == deadline_id, in_role_queue(user))
     ).first()
     return found is not None
-
-
-def teammates(session: Session, user: User) -> list[User]:
-    """The active users who share the user's role queue (the user too): an
-    office role's whole office, a partner's role within its organisation."""
-    statement = select(User).where(User.role == user.role, User.active.is_(True))
-    if not user.is_office:
-        statement = statement.where(User.organization_id == user.organization_id)
-    return list(session.execute(statement.order_by(User.name, User.id)).scalars())
-
-
-def business_days_left(cal: BusinessCalendar, today: date, due_on: date) -> int:
-    """Business days from today to the due day (the due day counts, today
-    does not); negative when overdue: the business days since it was due."""
-    low, high = sorted((today, due_on))
-    days = sum(
-        1 for n in range(1, (high - low).days + 1) if cal.is_business_day(low + timedelta(n))
-    )
-    return days if due_on >= today else -days
-
-
-def with_days_left(
-    session: Session, config: Mapping[str, Any], today: date, *lists: list[dict[str, Any]]
-) -> None:
-    """Add ``business_days_left`` to deadline rows, on the office calendar
-    (read once, whatever the number of rows)."""
-    cal = office_calendar(session, config)
-    for rows in lists:
-        for row in rows:
-            row["business_days_left"] = business_days_left(cal, today, row["due_on"])

@@ -9,26 +9,27 @@ agreements, deadlines or events (tests/integration/test_web_dashboard.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from omd_gov.agreements.counts import count_by_state
 from omd_gov.agreements.lifecycle import State
-from omd_gov.agreements.queries import count_by_state, recent_events
-from omd_gov.db import PageRequest, db
+from omd_gov.agreements.queries import recent_events
+from omd_gov.db import db
 from omd_gov.deadlines import services as deadline_services
 from omd_gov.deadlines.calendar import office_today
-from omd_gov.deadlines.queries import DeadlineFilter, list_deadlines, teammates, with_days_left
+from omd_gov.deadlines.queries import DeadlineFilter
+from omd_gov.deadlines.worklists import first_of_each, teammates, with_days_left
 from omd_gov.errors import Conflict, ServiceError, Unprocessable
 from omd_gov.web.accounts import login_required, web_actor, web_user
 from omd_gov.web.blueprint import bp
 from omd_gov.web.terms import term
 
-LISTED = 20  # rows per deadline list: one screenful per section (the list page has all)
-UPCOMING = 20
-ACTIVITY = 15
+# Rows per section: the soonest ten of each list, the latest ten events. The
+# page's cost follows these, never the register's size (docs/PERFORMANCE.md).
+LISTED = 10
+ACTIVITY = 10
 
 
 @bp.get("/")
@@ -40,14 +41,17 @@ def dashboard() -> str:
 def _dashboard(refusal: ServiceError | None = None) -> str:
     user, config = web_user(), current_app.config
     today = office_today(config)
-
-    def deadlines(per_page: int, **how: Any) -> list[dict[str, Any]]:
-        flt = DeadlineFilter(today=today, **how)
-        return list_deadlines(db.session, user, flt, PageRequest(1, per_page)).items
-
-    mine = deadlines(LISTED, assignee=user, assignment="named")
-    team = deadlines(LISTED, assignee=user, assignment="queue")
-    soon = deadlines(UPCOMING)  # every open deadline the user may see, overdue first
+    lists = first_of_each(
+        db.session,
+        user,
+        {
+            "mine": DeadlineFilter(today, assignee=user, assignment="named"),
+            "team": DeadlineFilter(today, assignee=user, assignment="queue"),
+            "soon": DeadlineFilter(today),  # every open one the user may see, overdue first
+        },
+        LISTED,
+    )
+    mine, team, soon = lists["mine"], lists["team"], lists["soon"]
     with_days_left(db.session, config, today, mine, team, soon)
     counts = count_by_state(db.session, user)
     return render_template(
@@ -60,6 +64,7 @@ def _dashboard(refusal: ServiceError | None = None) -> str:
         total=sum(counts.values()),
         events=recent_events(db.session, user, ACTIVITY),
         refusal=refusal,
+        listed=LISTED,
     )
 
 

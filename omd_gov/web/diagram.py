@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -246,6 +247,7 @@ def description(current: str | None) -> str:
     return f"States: {states}. Moves: {steps}.{now}"
 
 
+@lru_cache(maxsize=len(State) + 1)  # one drawing per state: the machine is fixed at start-up
 def lifecycle_svg(current: str | None = None) -> Markup:
     """The whole SVG (standalone or inline), ``current`` highlighted."""
     drawing = Drawing(current)

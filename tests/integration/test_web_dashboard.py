@@ -18,7 +18,7 @@ import omd_gov.web.notices  # noqa: F401  (its pages and header count, until ins
 from omd_gov.audit.models import AuditEvent
 from omd_gov.db import db
 from omd_gov.deadlines.calendar import BusinessCalendar
-from omd_gov.deadlines.queries import business_days_left
+from omd_gov.deadlines.worklists import business_days_left
 from omd_gov.notifications.models import Notification
 from tests.factories import Account, Factory, agreement_payload
 from tests.integration.conftest import World
@@ -207,6 +207,7 @@ def test_the_dashboard_sends_as_many_statements_for_many_agreements_as_for_one(a
     client.get("/")  # warm: the first request reads the templates, not the database
 
     def statements() -> list[str]:
+        client.get("/")  # the office's counts are taken again once after a change
         with counted(app) as seen:
             assert client.get("/").status_code == 200
         return seen["statements"]
@@ -218,6 +219,27 @@ def test_the_dashboard_sends_as_many_statements_for_many_agreements_as_for_one(a
     many = statements()
     assert len(many) == len(few), "\n".join(many)
     assert len(few) <= 10, "\n".join(few)
+
+
+def test_the_office_counts_are_taken_again_after_every_change_and_only_then(app, factory, world):
+    _account, client = _signed_in(app, factory, "legal_officer", world.city)
+    grouped = "GROUP BY agreements.state"
+
+    def dashboard() -> tuple[dict[str, int], bool]:
+        with counted(app) as seen:
+            page = client.get("/")
+        return _counts(page), any(grouped in statement for statement in seen["statements"])
+
+    before, counted_now = dashboard()
+    assert counted_now and dashboard() == (before, False)  # unchanged: kept
+    agreement = world.create_agreement()
+    created, counted_now = dashboard()
+    assert counted_now and created["draft"] == before["draft"] + 1
+    assert world.fire(agreement["id"], world.data_officer, "submit").status_code == 200
+    submitted, counted_now = dashboard()
+    assert counted_now and submitted["draft"] == before["draft"]
+    assert submitted["legal_review"] == before["legal_review"] + 1
+    assert dashboard() == (submitted, False)
 
 
 def test_the_notifications_page_lists_mine_and_marks_them_read(app, factory, world):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 import pytest
 
@@ -71,3 +72,21 @@ def test_unknown_regions_are_reported() -> None:
         check_region("XX", None)
     with pytest.raises(ValueError):
         check_region("PT", "99")
+
+
+def test_counting_business_days_between_two_dates_matches_walking_them() -> None:
+    """The dashboard's "business days left" counts weekdays and subtracts named
+    ones; walking day by day is the definition it must equal."""
+    extra = {date(2026, 6, 24): "São João", date(2027, 1, 2): "a Saturday closure"}
+    rnd = random.Random(7)
+    for country, subdiv in (("PT", None), ("ES", "CT"), ("PT", "13")):
+        cal = BusinessCalendar(country, subdiv, extra)
+        for _ in range(400):
+            low = date(2025, 1, 1) + timedelta(rnd.randrange(900))
+            high = low + timedelta(rnd.randrange(800))
+            walked = sum(
+                1
+                for n in range(1, (high - low).days + 1)
+                if cal.is_business_day(low + timedelta(n))
+            )
+            assert cal.business_days_between(low, high) == walked, (country, subdiv, low, high)
