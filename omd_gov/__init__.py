@@ -26,6 +26,7 @@ BLUEPRINT_MODULES = (
     "omd_gov.notifications.api",
     "omd_gov.documents.api",
     "omd_gov.signatures.api",
+    "omd_gov.register.api",
 )
 # Each feature's Celery tasks (a module may declare PERIODIC ones for beat).
 TASK_MODULES = (

@@ -160,6 +160,16 @@ def move_deadline(session: Session, ctx: Context, deadline: Deadline, due_on: da
     return deadline
 
 
+def complete_open(session: Session, agreement_id: int, kind: str, reason: str) -> list[Deadline]:
+    """Close the agreement's open deadlines of ``kind`` as done by another
+    feature's action (publishing closes "publication"); the caller audits."""
+    ctx = context(session)
+    found = open_deadlines(session, agreement_id, (kind,))
+    for deadline in found:
+        close_deadline(session, ctx, deadline, reason)
+    return found
+
+
 def close_deadline(session: Session, ctx: Context, deadline: Deadline, reason: str) -> None:
     deadline.status = "closed"
     deadline.close_reason = reason[:40]

@@ -29,6 +29,7 @@ from omd_gov.demo.data import (
 from omd_gov.documents.generation import generate_for
 from omd_gov.organizations import services as organizations
 from omd_gov.organizations.models import Organization
+from omd_gov.register import services as register
 from omd_gov.users.services import create_user
 
 
@@ -95,6 +96,15 @@ def _agreements(session: Session, orgs: list[Organization], users: dict[str, Use
         agreement = editing.create(session, actor, content, "OMD")
         for step in steps:
             _step(session, agreement, step, users)
+    _publish(session, users["transparency_officer"])
+
+
+def _publish(session: Session, officer: User) -> None:
+    """The register's demo: the agreements in force, terminated or superseded
+    (one of them amended), published with the office's default policy."""
+    shown = select(Agreement.id).where(Agreement.state.in_(("active", "terminated", "superseded")))
+    for agreement_id in session.execute(shown.order_by(Agreement.id)).scalars().all():
+        register.publish(session, _actor(officer), agreement_id, {})
 
 
 def _step(session: Session, agreement: Agreement, step: str, users: dict[str, User]) -> None:

@@ -206,6 +206,10 @@ def test_demo_is_idempotent_and_shows_every_state(ready_db: dict[str, str]) -> N
         engine.dispose()
     assert states == set(State)
     assert report.ok and report.events_checked == counts["audit_events"]
+    published = "SELECT a.state FROM register_entries r JOIN agreements a ON a.id = r.agreement_id"
+    with engine.connect() as connection:
+        in_register = list(connection.execute(text(published)).scalars())
+    assert len(in_register) >= 3 and "superseded" in in_register  # one of them amended
 
     again = run(ready_db, "demo", OMD_DEMO="1")
     assert again.returncode == 0, again.stderr
