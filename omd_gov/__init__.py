@@ -27,6 +27,8 @@ BLUEPRINT_MODULES = (
     "omd_gov.documents.api",
     "omd_gov.signatures.api",
     "omd_gov.register.api",
+    "omd_gov.register.catalog_api",
+    "omd_gov.register.policy_api",
 )
 # Each feature's Celery tasks (a module may declare PERIODIC ones for beat).
 TASK_MODULES = (
