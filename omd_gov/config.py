@@ -40,6 +40,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OMD_RATELIMIT_STORAGE_URL": _env("OMD_RATELIMIT_STORAGE_URL", ""),  # empty: memory
         "OMD_LOGIN_LIMIT_ACCOUNT": _env("OMD_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "OMD_LOGIN_LIMIT_ADDRESS": _env("OMD_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes"),
+        # The public register's pages and feeds, per address (docs/REGISTER.md).
+        "OMD_REGISTER_RATE_LIMIT": _env("OMD_REGISTER_RATE_LIMIT", "120 per minute"),
         "OMD_REFERENCE_PREFIX": _env("OMD_REFERENCE_PREFIX", "OMD"),
         # Deadlines, reminders, notifications (docs/DEADLINES.md, docs/OPERATIONS.md)
         "OMD_CALENDAR_COUNTRY": _env("OMD_CALENDAR_COUNTRY", "PT"),

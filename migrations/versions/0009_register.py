@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("updated_at", TZ, nullable=False),
         sa.Column("withdrawn_at", TZ, nullable=True),
         sa.Column("withdrawal_reason", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["agreement_id"],
             ["agreements.id"],

@@ -128,3 +128,12 @@ def _modifications(successors: Sequence[Agreement], base: str) -> list[dict[str,
             "uri": f"{base.rstrip('/')}/register/{later.reference}",
         })  # fmt: skip
     return out
+
+
+def search_text(shown: Mapping[str, Any]) -> str:
+    """What the register's search matches: public fields only (a word of a
+    hidden title must not find its entry), lower-cased."""
+    words = [shown.get("reference"), shown.get("title"), shown.get("object"),
+             shown.get("signing_body"), *(shown.get("parties") or []),
+             *(asset["name"] for asset in shown.get("data_assets") or [])]  # fmt: skip
+    return " ".join(str(word) for word in words if word).lower()

@@ -29,6 +29,9 @@ class RegisterEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # The public fields the register's search matches (entries.search_text),
+    # kept at publication: a signed agreement's content no longer changes.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     agreement: Mapped[Agreement] = relationship()
 

@@ -17,6 +17,7 @@ from omd_gov.db import transaction, utcnow
 from omd_gov.deadlines.scheduling import complete_open
 from omd_gov.errors import Conflict, Forbidden, Unprocessable
 from omd_gov.register import queries
+from omd_gov.register.entries import search_text
 from omd_gov.register.models import RegisterEntry
 from omd_gov.register.policy import check_overrides
 
@@ -65,6 +66,7 @@ def publish(
             entry.withdrawn_at, entry.withdrawal_reason = None, ""
         entry.overrides, entry.updated_at = overrides, now
         session.flush()
+        entry.search_text = search_text(queries.shown(session, entry, ""))
         changes = {"overrides": {"from": before, "to": overrides}} if overrides or before else {}
         record(session, actor, agreement, action, changes=changes)
         for deadline in complete_open(session, agreement.id, "publication", "published"):
@@ -84,6 +86,7 @@ def unpublish(session: Session, actor: Actor, agreement_id: int, reason: str) ->
             raise Conflict("the agreement is not published")
         entry.withdrawn_at = entry.updated_at = utcnow()
         entry.withdrawal_reason = reason.strip()
+        entry.search_text = entry.reference.lower()
         session.flush()
         record(session, actor, agreement, "unpublish", comment=entry.withdrawal_reason)
     return entry

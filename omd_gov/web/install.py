@@ -13,8 +13,9 @@ from flask import Flask, render_template
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from omd_gov import ratelimit
 from omd_gov.errors import ServiceError
-from omd_gov.web import language, throttle
+from omd_gov.web import language
 from omd_gov.web.accounts import signed_in_user
 from omd_gov.web.blueprint import bp
 from omd_gov.web.problems import problems_of
@@ -52,7 +53,7 @@ def install(app: Flask) -> None:
     for name in PAGE_MODULES:
         importlib.import_module(name)
     language.install(app)
-    throttle.install(app)
+    ratelimit.install(app)
     # Flask-Limiter raises with the page built already; the app's generic
     # handler would answer problem+json instead.
     app.register_error_handler(RateLimitExceeded, lambda error: error.get_response())

@@ -1,25 +1,21 @@
-"""Sign-in throttling (Flask-Limiter): failed attempts are counted per
-account and per address, in Redis when ``OMD_RATELIMIT_STORAGE_URL`` is set
-(shared by every web process) and in memory otherwise. Only failures count,
-so an officer who signs in often is never slowed down."""
+"""Sign-in throttling (the app's limiter, ``omd_gov.ratelimit``): failed
+attempts are counted per account and per address, in Redis when
+``OMD_RATELIMIT_STORAGE_URL`` is set (shared by every web process) and in
+memory otherwise. Only failures count, so an officer who signs in often is
+never slowed down."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, render_template, request
-from flask_limiter import Limiter, RequestLimit
+from flask import Response, current_app, render_template, request
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
+from omd_gov.ratelimit import limiter
+
 F = TypeVar("F", bound=Callable[..., Any])
-limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
-
-
-def install(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["OMD_RATELIMIT_STORAGE_URL"] or "memory://"
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "omd-login")
-    limiter.init_app(app)
 
 
 def account_key() -> str:
