@@ -35,8 +35,11 @@ def _slow_down(limit: RequestLimit) -> Response:
 
 
 def public_read(view: F) -> F:
-    """The limit on an unauthenticated read (the register's pages and feeds)."""
-    limited = limiter.limit(_public_limit, key_func=_public_key, on_breach=_slow_down)
+    """The limit on an unauthenticated read: one allowance per address shared
+    by every public page and feed of the register."""
+    limited = limiter.shared_limit(
+        _public_limit, scope="public-register", key_func=_public_key, on_breach=_slow_down
+    )
     return cast(F, limited(view))
 
 

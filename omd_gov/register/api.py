@@ -15,6 +15,7 @@ from omd_gov.db import db
 from omd_gov.errors import NotFound
 from omd_gov.register import queries, services
 from omd_gov.register.models import RegisterEntry
+from omd_gov.register.public import public_bp  # noqa: F401 - the public feeds, registered by the app
 from omd_gov.register.schemas import PublicationIn, PublicationOut, UnpublishIn
 
 bp = APIBlueprint("register", __name__, tag="Register")
