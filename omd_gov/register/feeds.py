@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from omd_gov.register.entries import FIELDS
+from omd_gov.spreadsheet import as_text
 
 BOM = "\ufeff"  # so that spreadsheet software reads the file as UTF-8
 
@@ -73,14 +74,16 @@ def _text(value: Any) -> str:
 
 
 def cell(field: str, value: Any) -> str:
-    """A field's value as one CSV cell (lists joined by "; ")."""
+    """A field's value as one CSV cell (lists joined by "; "), never a formula."""
     if field in RECORDS and isinstance(value, list):
-        return "; ".join(RECORDS[field](row) for row in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_text(item)}" for key, item in value.items())
-    if isinstance(value, list):
-        return "; ".join(_text(item) for item in value)
-    return _text(value)
+        text = "; ".join(RECORDS[field](row) for row in value)
+    elif isinstance(value, dict):
+        text = "; ".join(f"{key}: {_text(item)}" for key, item in value.items())
+    elif isinstance(value, list):
+        text = "; ".join(_text(item) for item in value)
+    else:
+        text = _text(value)
+    return as_text(text)
 
 
 def csv_feed(entries: Iterable[dict[str, Any]]) -> Iterator[str]:

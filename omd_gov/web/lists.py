@@ -43,15 +43,13 @@ from omd_gov.db import PageRequest, db
 from omd_gov.deadlines.calendar import office_today
 from omd_gov.deadlines.queries import agreement_overdue
 from omd_gov.organizations import queries as organizations
+from omd_gov.spreadsheet import as_text
 from omd_gov.web.accounts import login_required, web_user
 from omd_gov.web.blueprint import bp
 
 CSV_BATCH = 500
 CSV_HEADER = ("reference", "title", "state", "sharing model", "cooperation id", "parties",
               "start date", "end date", "signature level", "updated at")  # fmt: skip
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP's
-# CSV injection list): such cells are prefixed with a quote and shown as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ListQuery(AgreementQuery):
@@ -173,5 +171,4 @@ def _csv_row(agreement: Agreement) -> list[str]:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return as_text(value.isoformat() if isinstance(value, date) else str(value))

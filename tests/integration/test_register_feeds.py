@@ -140,3 +140,13 @@ def test_the_feeds_are_rate_limited_per_address(app: Any) -> None:
     assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
     assert refused.headers["Retry-After"] == "60" and refused.json["status"] == 429
     assert other.status_code == 200  # another address has its own allowance
+
+
+def test_a_cell_that_looks_like_a_formula_is_shown_as_text(app: Any, world: World) -> None:
+    agreement_id = int(world.create_agreement(title='=HYPERLINK("http://x","open")')["id"])
+    world.to_state(agreement_id, "active")
+    url = f"/api/v1/agreements/{agreement_id}/publication"
+    assert world.api.as_(world.transparency).post(url, json={}).status_code == 200
+    document, rows, _json, _csv = _feeds(app.test_client())
+    assert document["entries"][0]["title"] == '=HYPERLINK("http://x","open")'
+    assert rows[0]["title"] == "'" + '=HYPERLINK("http://x","open")'
