@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from omd_gov.agreements.models import Agreement, Party
 from omd_gov.audit.models import AuditChainHead
 from omd_gov.auth.models import User
-from omd_gov.register.entries import public_entry
+from omd_gov.register.entries import STATUSES, public_entry
 from omd_gov.register.models import RegisterEntry
 
 
@@ -40,22 +40,22 @@ def page_of_entries(
 ) -> list[RegisterEntry]:
     """The next ``limit`` entries after ``after_id`` (by id), tombstones too
     unless ``live_only``, with what their public view reads loaded."""
-    statement = (
-        select(RegisterEntry)
-        .where(RegisterEntry.id > after_id)
-        .options(
-            joinedload(RegisterEntry.agreement).options(
-                selectinload(Agreement.parties).joinedload(Party.organization),
-                selectinload(Agreement.data_assets),
-                selectinload(Agreement.signatures),
-            )
-        )
-        .order_by(RegisterEntry.id)
-        .limit(limit)
-    )
+    statement = _with_content(
+        select(RegisterEntry).where(RegisterEntry.id > after_id).order_by(RegisterEntry.id)
+    ).limit(limit)
     if live_only:
         statement = statement.where(RegisterEntry.withdrawn_at.is_(None))
     return list(session.execute(statement).scalars().unique())
+
+
+def _with_content(statement: Any) -> Any:
+    return statement.options(
+        joinedload(RegisterEntry.agreement).options(
+            selectinload(Agreement.parties).joinedload(Party.organization),
+            selectinload(Agreement.data_assets),
+            selectinload(Agreement.signatures),
+        )
+    )
 
 
 def public_page(
@@ -74,6 +74,48 @@ def public_page(
     return [
         public_entry(entry, successors[entry.agreement_id], signers, base_url) for entry in entries
     ]
+
+
+# What the register page's status filter means in rows.
+STATUS_STATES = {status: state for state, status in STATUSES.items()}
+
+
+def search_entries(
+    session: Session, text: str, status: str | None, page: int, per_page: int
+) -> tuple[list[RegisterEntry], int]:
+    """A page of entries, newest publication first, and how many match. The
+    text is matched against the entries' public words only (``search_text``);
+    ``status`` is one of STATUS_STATES or "withdrawn"."""
+    statement = select(RegisterEntry).join(Agreement, Agreement.id == RegisterEntry.agreement_id)
+    for word in text.lower().split()[:10]:
+        statement = statement.where(RegisterEntry.search_text.contains(word, autoescape=True))
+    if status == "withdrawn":
+        statement = statement.where(RegisterEntry.withdrawn_at.is_not(None))
+    elif status in STATUS_STATES:
+        statement = statement.where(
+            RegisterEntry.withdrawn_at.is_(None), Agreement.state == STATUS_STATES[status]
+        )
+    total = session.execute(statement.with_only_columns(func.count())).scalar_one()
+    ordered = statement.order_by(RegisterEntry.published_at.desc(), RegisterEntry.id.desc())
+    ids = (
+        session.execute(
+            ordered.with_only_columns(RegisterEntry.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
+    return _loaded(session, list(ids)), int(total)
+
+
+def _loaded(session: Session, ids: list[int]) -> list[RegisterEntry]:
+    """These entries, in this order, with what their public view reads."""
+    if not ids:
+        return []
+    found = session.execute(_with_content(select(RegisterEntry).where(RegisterEntry.id.in_(ids))))
+    by_id = {entry.id: entry for entry in found.scalars().unique()}
+    return [by_id[entry_id] for entry_id in ids]
 
 
 def fingerprint(session: Session) -> tuple[Any, ...]:

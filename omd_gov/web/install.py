@@ -32,6 +32,7 @@ PAGE_MODULES = (
     "omd_gov.web.analytics",
     "omd_gov.web.admin",
     "omd_gov.web.lifecycle_help",
+    "omd_gov.web.register_pages",
 )
 
 csrf = CSRFProtect()

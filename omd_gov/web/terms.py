@@ -63,6 +63,16 @@ ACTIONS = {
     "accept_signer_identity": _l("accept signer identity"),
     "derive_amendment": _l("derive amendment"),
     "derive_renewal": _l("derive renewal"),
+    "publish": _l("publish in the register"),
+    "update_publication": _l("change the register entry"),
+    "unpublish": _l("withdraw from the register"),
+}
+REGISTER_STATUSES = {
+    "in_force": _l("in force"),
+    "expired": _l("expired"),
+    "terminated": _l("terminated"),
+    "superseded": _l("superseded"),
+    "withdrawn": _l("withdrawn from the register"),
 }
 LAWFUL_BASES = {
     "consent": _l("consent"),
@@ -84,6 +94,7 @@ GETTEXT_VOCABULARIES: Mapping[str, Mapping[str, object]] = {
     "role": ROLES,
     "lawful_basis": LAWFUL_BASES,
     "dpia": DPIA_DECISIONS,
+    "register_status": REGISTER_STATUSES,
 }
 # Shared with the documents: code -> (en, es, pt).
 LABEL_VOCABULARIES: Mapping[str, labels.Labels] = {
