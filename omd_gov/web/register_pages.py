@@ -16,11 +16,13 @@ from omd_gov.db import db
 from omd_gov.errors import NotFound
 from omd_gov.ratelimit import public_read
 from omd_gov.register import queries
+from omd_gov.register.extract import entry_document
 from omd_gov.register.public import CACHE, etag_of
 from omd_gov.web.blueprint import bp
 from omd_gov.web.language import select_language
 
 PER_PAGE = 20
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STATUSES = ("in_force", "expired", "terminated", "superseded", "withdrawn")
 
 
@@ -61,6 +63,22 @@ def register() -> Response:
     )
     kind = f"register-page:{select_language()}:{sorted(query.items())}"
     return _cacheable(page, kind)
+
+
+@bp.get("/register/<reference>/document.docx")
+@public_read
+def register_document(reference: str) -> Response:
+    """The entry's published document, written from its public view only."""
+    entry = queries.entry_by_reference(db.session, reference[:40])
+    if entry is None:
+        raise NotFound(f"the register has no entry {reference[:40]}")
+    shown = queries.shown(db.session, entry, current_app.config["OMD_PUBLIC_URL"])
+    response = make_response(entry_document(shown))
+    response.mimetype = DOCX
+    response.headers["Content-Disposition"] = f'attachment; filename="{entry.reference}.docx"'
+    response.set_etag(etag_of(f"register-document:{reference}"))
+    response.headers["Cache-Control"] = CACHE
+    return response.make_conditional(request)
 
 
 @bp.get("/register/<reference>")

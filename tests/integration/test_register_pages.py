@@ -4,10 +4,12 @@ route still asks for sign-in."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from docx import Document
 
 from omd_gov.ratelimit import limiter
 from omd_gov.web import register_pages
@@ -111,3 +113,33 @@ def test_every_internal_route_still_needs_sign_in(app: Any, world: World) -> Non
     for api in ("/api/v1/agreements", f"/api/v1/agreements/{agreement_id}/publication"):
         assert client.get(api).status_code == 401, api
     assert client.post(f"/api/v1/agreements/{agreement_id}/publication").status_code == 401
+
+
+def test_the_published_document_is_written_from_the_public_view_only(
+    app: Any, world: World
+) -> None:
+    hidden = {"party_tax_ids": {"public": False, "justification": "Sole traders."}}
+    agreement_id = int(world.create_agreement(security_measures="Keys in the HSM.")["id"])
+    world.to_state(agreement_id, "active")
+    url = f"/api/v1/agreements/{agreement_id}/publication"
+    entry = world.api.as_(world.transparency).post(url, json={"overrides": hidden}).json["entry"]
+    client = browser(app)
+    answer = client.get(f"/register/{entry['reference']}/document.docx")
+    assert answer.status_code == 200
+    assert answer.mimetype.endswith("wordprocessingml.document")
+    text = _docx_text(answer.get_data())
+    assert entry["reference"] in text and "Partner Co" in text and entry["object"] in text
+    assert "Keys in the HSM." not in text and "PT1" not in text  # internal and overridden
+    assert "Not published under the office's redaction policy: party tax ids" in text
+    again = client.get(f"/register/{entry['reference']}/document.docx")
+    assert again.get_data() == answer.get_data()  # the same entry, the same bytes
+    assert client.get("/register/NOPE-1/document.docx").status_code == 404
+    world.api.as_(world.transparency).delete(url, json={"reason": "Duplicate."})
+    tombstone = _docx_text(client.get(f"/register/{entry['reference']}/document.docx").get_data())
+    assert "Duplicate." in tombstone and "Partner Co" not in tombstone
+
+
+def _docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
