@@ -76,6 +76,7 @@ class _Builder:
         self.license = URIRef(settings.license)
         self.themes = [DATA_THEME[code] for code in settings.themes]
         self.contact = URIRef(f"{self.base}/register#contact")
+        self._described: set[URIRef] = set()  # shared nodes already typed in this graph
         self.office = self.agent(settings.publisher)
         self._standards: dict[str, Node] = {}
         self._shared()
@@ -105,8 +106,10 @@ class _Builder:
         """An organisation by its public name (the register publishes names,
         not ids): typed foaf:Agent too, which the range shapes ask for."""
         agent = URIRef(f"{self.base}/register/agents/{quote(name, safe='')}")
-        self.add(agent, (RDF.type, FOAF.Agent), (RDF.type, FOAF.Organization))
-        self.add(agent, (FOAF.name, Literal(name)))
+        if agent not in self._described:
+            self._described.add(agent)
+            self.add(agent, (RDF.type, FOAF.Agent), (RDF.type, FOAF.Organization))
+            self.add(agent, (FOAF.name, Literal(name)))
         return agent
 
     def document(self, url: str) -> URIRef:
@@ -168,7 +171,9 @@ class _Builder:
         return register
 
     def typed(self, node: URIRef, cls: URIRef) -> URIRef:
-        self.add(node, (RDF.type, cls))
+        if node not in self._described:
+            self._described.add(node)
+            self.add(node, (RDF.type, cls))
         return node
 
     def rights(self, code: str) -> URIRef:
