@@ -36,7 +36,12 @@ SCALAR_FIELDS = (
     "end_date",
     "gdpr",
     "signature_level",
+    "economic_terms",
+    "exclusivity",
 )
+PARTY_FIELDS = ("organization_id", "role", "signs", "obligations", "contact", "dpo")
+# Kept as they were when a party is sent without them (see schemas.PartyIn).
+PARTY_KEPT = ("obligations", "contact", "dpo")
 
 
 def snapshot(agreement: Agreement) -> dict[str, Any]:
@@ -44,10 +49,7 @@ def snapshot(agreement: Agreement) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(agreement, name) for name in SCALAR_FIELDS}
     for name in ("start_date", "end_date"):
         data[name] = data[name].isoformat() if isinstance(data[name], date) else None
-    data["parties"] = [
-        {"organization_id": p.organization_id, "role": p.role, "signs": p.signs}
-        for p in agreement.parties
-    ]
+    data["parties"] = [{key: getattr(p, key) for key in PARTY_FIELDS} for p in agreement.parties]
     data["data_assets"] = [
         {
             key: getattr(a, key)
@@ -104,9 +106,12 @@ def _merge_parties(current: list[Party], wanted: list[dict[str, Any]]) -> list[P
     merged = []
     for spec in wanted:
         party = by_organization.get(spec["organization_id"]) or Party(
-            organization_id=spec["organization_id"]
+            organization_id=spec["organization_id"], obligations=""
         )
         party.role, party.signs = spec["role"], spec["signs"]
+        for key in PARTY_KEPT:
+            if key in spec:
+                setattr(party, key, spec[key])
         merged.append(party)
     return merged
 
@@ -116,6 +121,8 @@ def apply_content(session: Session, agreement: Agreement, data: dict[str, Any]) 
     for name in SCALAR_FIELDS:
         if name in data:
             setattr(agreement, name, data[name])
+    if not (agreement.exclusivity or {}).get("exclusive"):
+        agreement.exclusivity = None  # "not exclusive" has one form, so diffs stay quiet
     if "parties" in data:
         _check_organizations(session, data["parties"])
         agreement.parties = _merge_parties(agreement.parties, data["parties"])

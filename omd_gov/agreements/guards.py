@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from omd_gov.agreements.models import Agreement, Party
+from omd_gov.agreements.models import MAX_EXCLUSIVITY_MONTHS, Agreement, Party
 from omd_gov.cooperations.canvas import missing_sections
 
 
@@ -133,6 +133,26 @@ def _gdpr(agreement: Agreement) -> list[Problem]:
     return problems
 
 
+def _exclusivity(agreement: Agreement) -> list[Problem]:
+    """An exclusive re-use arrangement lasts at most 12 months (Data
+    Governance Act art. 4(3)), and must be justified (art. 4(2))."""
+    terms = agreement.exclusivity_terms
+    if not terms["exclusive"]:
+        return []
+    problems = []
+    if not str(terms.get("justification") or "").strip():
+        message = "an exclusive arrangement needs a justification"
+        problems.append(Problem("exclusivity", message, "exclusivity.justification"))
+    months = terms.get("period_months")
+    if not months or months > MAX_EXCLUSIVITY_MONTHS:
+        message = (
+            f"an exclusive arrangement may last at most {MAX_EXCLUSIVITY_MONTHS} months "
+            f"(Data Governance Act art. 4); this one says {months or 'nothing'}"
+        )
+        problems.append(Problem("exclusivity", message, "exclusivity.period_months"))
+    return problems
+
+
 def _not_ended(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
     """An agreement whose end date has passed can never come into force."""
     if ctx.today is None or agreement.end_date is None or agreement.end_date >= ctx.today:
@@ -147,6 +167,7 @@ def submit_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
         + _parties(agreement)
         + _canvas(agreement)
         + _gdpr(agreement)
+        + _exclusivity(agreement)
     )
 
 
@@ -164,7 +185,7 @@ def approve_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
 
 
 def send_for_signature_guard(agreement: Agreement, ctx: GuardContext) -> list[Problem]:
-    problems = _not_ended(agreement, ctx)
+    problems = _not_ended(agreement, ctx) + _exclusivity(agreement)
     if not ctx.facts.get(DOCUMENT_READY):
         problems.append(Problem("document", "no generated document exists for the current version"))
     return problems

@@ -28,6 +28,10 @@ DELIVERIES = ("batch", "online")
 # signature inside the frozen PDF from every signing party (omd_gov.signatures).
 SIGNATURE_LEVELS = ("simple", "advanced")
 
+# The longest exclusive re-use arrangement the Data Governance Act (art. 4)
+# allows; a draft may hold a longer one, which the submit guard refuses.
+MAX_EXCLUSIVITY_MONTHS = 12
+
 
 class Agreement(Base):
     __tablename__ = "agreements"
@@ -63,6 +67,12 @@ class Agreement(Base):
     signature_level: Mapped[str] = mapped_column(
         String(10), default="simple", server_default="simple"
     )
+    # For the transparency register (issue 8). NULL: none. Else currency (ISO
+    # 4217), amount_per_annuity, total_amount (decimal strings), budget_line.
+    economic_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # NULL: not exclusive. Else exclusive (true), justification, period_months;
+    # more than 12 months is refused at submission (Data Governance Act art. 4).
+    exclusivity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -92,6 +102,14 @@ class Agreement(Base):
         return any(asset.personal_data for asset in self.data_assets)
 
     @property
+    def exclusivity_terms(self) -> dict[str, Any]:
+        return self.exclusivity or {
+            "exclusive": False,
+            "justification": None,
+            "period_months": None,
+        }
+
+    @property
     def signing_parties(self) -> list[Party]:
         return [party for party in self.parties if party.signs]
 
@@ -118,6 +136,11 @@ class Party(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     role: Mapped[str] = mapped_column(String(30))
     signs: Mapped[bool] = mapped_column(default=True)
+    # What this party is obliged to do (one line per party, public in the register).
+    obligations: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Personal data, never public: {name, email, phone} (the DPO's phone may be null).
+    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    dpo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     agreement: Mapped[Agreement] = relationship(back_populates="parties")
     organization: Mapped[Organization] = relationship()

@@ -17,6 +17,16 @@ from marshmallow import ValidationError, validates_schema
 from omd_gov.agreements.lifecycle import State
 from omd_gov.agreements.models import DELIVERIES, PARTY_ROLES, SHARING_MODELS, SIGNATURE_LEVELS
 from omd_gov.agreements.queries import SORTS
+from omd_gov.agreements.terms import (
+    ContactIn,
+    ContactOut,
+    DpoIn,
+    EconomicTermsIn,
+    EconomicTermsOut,
+    ExclusivityIn,
+    ExclusivityOut,
+    WholeSchema,
+)
 from omd_gov.api_contract import IdField
 
 LAWFUL_BASES = (
@@ -31,10 +41,16 @@ DPIA_DECISIONS = ("required", "not_required", "done")
 ISO_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
-class PartyIn(Schema):
+class PartyIn(WholeSchema):
+    """``obligations``, ``contact`` and ``dpo`` left out keep what the party
+    had (a form that does not show them never clears them); null clears."""
+
     organization_id = IdField(required=True)
     role = String(required=True, validate=OneOf(PARTY_ROLES))
     signs = Boolean(load_default=True)
+    obligations = String(validate=Length(max=2000))
+    contact = Nested(ContactIn, allow_none=True)
+    dpo = Nested(DpoIn, allow_none=True)
 
 
 class DataAssetIn(Schema):
@@ -77,6 +93,8 @@ class AgreementIn(Schema):
     review_interval_months = Integer(load_default=12, validate=Range(1, 120))
     # Omitted: the office default (OMD_SIGNATURE_LEVEL), which is also the floor.
     signature_level = String(validate=OneOf(SIGNATURE_LEVELS))
+    economic_terms = Nested(EconomicTermsIn, allow_none=True, load_default=None)
+    exclusivity = Nested(ExclusivityIn, load_default=lambda: {"exclusive": False})
 
     @validates_schema
     def _dates_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -128,6 +146,9 @@ class PartyOut(Schema):
     organization_name = String(attribute="organization.name")
     role = String()
     signs = Boolean()
+    obligations = String()
+    contact = Nested(ContactOut, allow_none=True)
+    dpo = Nested(ContactOut, allow_none=True)
 
 
 class DataAssetOut(DataAssetIn):
@@ -172,6 +193,8 @@ class AgreementOut(AgreementSummary):
     frozen_sha256 = String(allow_none=True)
     frozen_pdf_sha256 = String(allow_none=True)
     signature_level = String()
+    economic_terms = Nested(EconomicTermsOut, allow_none=True)
+    exclusivity = Nested(ExclusivityOut, attribute="exclusivity_terms")
     activated_at = DateTime(allow_none=True)
     closed_reason = String()
     signatures = List(Nested(SignatureOut))
