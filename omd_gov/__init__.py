@@ -92,12 +92,14 @@ def _register_hooks() -> None:
     from omd_gov.cooperations.hooks import hold_canvas_while
     from omd_gov.deadlines import hooks as deadline_hooks
     from omd_gov.documents import hooks as document_hooks
+    from omd_gov.notifications import hooks as webhook_hooks
     from omd_gov.signatures import hooks as signature_hooks
 
     hold_canvas_while(holding_canvas)
     document_hooks.register()  # freezes the DSA and its PDF: before a signing round starts
     signature_hooks.register()
     deadline_hooks.register()
+    webhook_hooks.register()  # lifecycle webhooks: the fan-out after each transition's commit
 
 
 def _require_secret_key(app: APIFlask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -13,6 +14,8 @@ from omd_gov.db import PageRequest, db
 from omd_gov.notifications import queries, services
 from omd_gov.notifications.mailer import parse_smtp_url
 from omd_gov.notifications.schemas import (
+    DeliveryOut,
+    DeliveryQuery,
     FailureOut,
     FailureQuery,
     NotificationPage,
@@ -84,14 +87,41 @@ def list_webhooks() -> Any:
 @bp.input(WebhookIn, arg_name="data")
 @bp.output(WebhookCreated, status_code=201)
 def create_webhook(data: dict[str, Any]) -> Any:
-    """Register an organisation's webhook; its signing secret is shown once."""
+    """Register an organisation's webhook, or an office-wide one (no
+    ``organization_id``), with the event types it wants; its signing secret
+    (Standard Webhooks, ``whsec_…``) is shown once."""
     return services.create_webhook(
         db.session,
         current_actor(),
         data["organization_id"],
         data["url"],
         demo=current_app.config["OMD_DEMO"],
+        event_types=data.get("event_types"),
     )
+
+
+@bp.get("/webhooks/<int:webhook_id>/deliveries")
+@bp.auth_required(auth)
+@roles_required(Role.ADMIN)
+@bp.input(DeliveryQuery, location="query", arg_name="query")
+@bp.output(DeliveryOut(many=True))
+def list_deliveries(webhook_id: int, query: dict[str, Any]) -> Any:
+    """The endpoint's delivery log, newest first: each event, its status,
+    attempts and last error (admins)."""
+    return queries.delivery_log(
+        db.session, webhook_id, query.get("status"), query.get("before"), query["per_page"]
+    )
+
+
+@bp.post("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay")
+@bp.auth_required(auth)
+@roles_required(Role.ADMIN)
+@bp.output(DeliveryOut, status_code=202)
+def replay_delivery(webhook_id: int, delivery_id: int) -> Any:
+    """Send a failed (or rejected) delivery again, as it was: same event,
+    same ``webhook-id``, fresh retries. 409 unless it is failed or rejected."""
+    lease = timedelta(seconds=current_app.config["OMD_DELIVERY_LEASE_SECONDS"])
+    return services.replay(db.session, current_actor(), webhook_id, delivery_id, lease)
 
 
 @bp.delete("/webhooks/<int:webhook_id>")

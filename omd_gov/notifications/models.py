@@ -42,7 +42,9 @@ class Notification(Base):
 
 
 class Webhook(Base):
-    """An organisation's optional endpoint; payloads are HMAC-SHA256 signed
+    """An endpoint: an organisation's (at most one), or office-wide (no
+    organisation: the City OS), with the event types it wants
+    (``events.EVENT_TYPES``). Events are signed the Standard Webhooks way
     with ``secret`` (kept retrievable because signing needs it; the API shows
     it once)."""
 
@@ -50,8 +52,10 @@ class Webhook(Base):
     audit_entity: ClassVar[str] = "webhook"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), unique=True)
+    # Unique: one per organisation; any number of office-wide ones (NULL).
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), unique=True)
     url: Mapped[str] = mapped_column(String(500))
+    event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -92,6 +96,8 @@ class Delivery(Base):
             sqlite_where=text("status IN ('pending', 'sending', 'failed')"),
             postgresql_where=text("status IN ('pending', 'sending', 'failed')"),
         ),
+        # An endpoint's delivery log, newest first.
+        Index("ix_deliveries_webhook_id_id", "webhook_id", "id"),
     )
 
 
@@ -110,3 +116,15 @@ class DeliveryFailure(Base):
     error: Mapped[str] = mapped_column(Text)
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebhookCursor(Base):
+    """One row: the audit trail's last event (``seq``) already turned into
+    lifecycle webhook deliveries. The trail is the lifecycle events' outbox:
+    a transition or publication commits its audit event, and the fan-out
+    task turns the events after the cursor into deliveries."""
+
+    __tablename__ = "webhook_cursor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_seq: Mapped[int] = mapped_column(default=0)

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from omd_gov.auth.models import User
-from omd_gov.db import call_after_commit
+from omd_gov.db import call_after_commit, utcnow
+from omd_gov.notifications.events import PREFIX, cloudevent, source_of
 from omd_gov.notifications.messages import render
 from omd_gov.notifications.models import Delivery, Notification, Webhook
 from omd_gov.observability.metrics import REMINDERS_SENT
@@ -45,8 +47,9 @@ def notify(
 ) -> list[int]:
     """Create one in-app notification per user (in their language), an e-mail
     delivery for each, and a signed-webhook delivery per organisation in
-    ``webhook_event = (event_key, payload, organization_ids)``. The deliveries
-    are enqueued after the commit; returns their ids."""
+    ``webhook_event = (event_key, payload, organization_ids)`` whose endpoint
+    wants it (the payload, a ``deadline.<kind>`` event, becomes a CloudEvent's
+    data). The deliveries are enqueued after the commit; returns their ids."""
     deliveries: list[Delivery] = []
     for user in users:
         rendered = render(message.topic, message.params | {"link": message.link}, user.language)
@@ -81,16 +84,30 @@ def notify(
 def _webhook_deliveries(
     session: Session, due_at: datetime, key: str, payload: dict[str, Any], orgs: Iterable[int]
 ) -> list[Delivery]:
-    """One signed-webhook delivery per active webhook of these organisations."""
+    """One signed-webhook delivery per active webhook of these organisations
+    that subscribed to the event's type."""
+    event = _as_cloudevent(key, payload)
     hooks = session.execute(
         select(Webhook).where(Webhook.organization_id.in_(set(orgs)), Webhook.active.is_(True))
     ).scalars()
-    out = []
-    for hook in hooks:
-        delivery = _delivery("webhook", f"webhook:{hook.id}:{key}", due_at)
-        delivery.webhook_id, delivery.payload = hook.id, payload
-        out.append(delivery)
-    return out
+    return [
+        webhook_delivery(hook, f"webhook:{hook.id}:{key}", event, due_at)
+        for hook in hooks
+        if event["type"] in hook.event_types
+    ]
+
+
+def _as_cloudevent(key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    reference = str(payload.get("agreement", {}).get("reference", ""))
+    source = source_of(current_app.config["OMD_PUBLIC_URL"])
+    time = payload.get("occurred_at") or utcnow()
+    return cloudevent(key, source, PREFIX + str(payload["type"]), reference, time, payload)
+
+
+def webhook_delivery(hook: Webhook, key: str, event: dict[str, Any], due_at: datetime) -> Delivery:
+    delivery = _delivery("webhook", key, due_at)
+    delivery.webhook_id, delivery.payload = hook.id, event
+    return delivery
 
 
 def _delivery(channel: str, key: str, due_at: datetime) -> Delivery:

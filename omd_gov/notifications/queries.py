@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from omd_gov.auth.models import User
 from omd_gov.db import Keyset, Page, PageRequest
+from omd_gov.errors import NotFound
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
 
 # A literal predicate, so PostgreSQL matches the partial index in every plan.
@@ -54,6 +55,21 @@ def list_failures(session: Session, unresolved: bool, limit: int) -> Sequence[De
 
 def list_webhooks(session: Session) -> Sequence[Webhook]:
     return session.execute(select(Webhook).order_by(Webhook.id)).scalars().all()
+
+
+def delivery_log(
+    session: Session, webhook_id: int, status: str | None, before: int | None, limit: int
+) -> Sequence[Delivery]:
+    """An endpoint's deliveries, newest first (``before``: older than that id);
+    "not found" for a webhook that never existed."""
+    if session.get(Webhook, webhook_id) is None:
+        raise NotFound(f"webhook {webhook_id} not found")
+    statement = select(Delivery).where(Delivery.webhook_id == webhook_id)
+    if status is not None:
+        statement = statement.where(Delivery.status == status)
+    if before is not None:
+        statement = statement.where(Delivery.id < before)
+    return session.execute(statement.order_by(Delivery.id.desc()).limit(limit)).scalars().all()
 
 
 def unfinished_due(now: Any, limit: Any) -> Select[int]:

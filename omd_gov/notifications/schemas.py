@@ -6,9 +6,11 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, Range, Regexp
+from apiflask.validators import Length, OneOf, Range, Regexp
 
 from omd_gov.api_contract import IdField
+from omd_gov.notifications.events import EVENT_TYPES
+from omd_gov.notifications.models import DELIVERY_STATUSES
 from omd_gov.notifications.redact import redact
 
 
@@ -70,10 +72,21 @@ class FailureOut(Schema):
 
 
 class WebhookIn(Schema):
-    organization_id = IdField(required=True)
+    organization_id = IdField(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the organisation's endpoint (one each); absent or null: an "
+                  "office-wide endpoint (e.g. the City OS), for agreement events only"},
+    )  # fmt: skip
     url = String(
         required=True, validate=[Length(1, 500), Regexp(r"^https?://", error="http(s) URL")]
     )
+    event_types = List(
+        String(validate=OneOf(EVENT_TYPES)),
+        validate=Length(1, len(EVENT_TYPES)),
+        metadata={"description": "the CloudEvents types it receives (docs/WEBHOOKS.md); "
+                  "default: an organisation's, its reminders; office-wide, every agreement event"},
+    )  # fmt: skip
 
 
 class RedactedUrl(String):
@@ -85,11 +98,34 @@ class RedactedUrl(String):
 
 class WebhookOut(Schema):
     id = Integer()
-    organization_id = Integer()
+    organization_id = Integer(allow_none=True, metadata={"description": "null: office-wide"})
     url = RedactedUrl(metadata={"description": "without any user:password part"})
+    event_types = List(String())
     active = Boolean()
     created_at = DateTime()
 
 
 class WebhookCreated(WebhookOut):
     secret = String(metadata={"description": "the signing secret, shown only here, once"})
+
+
+class DeliveryQuery(Schema):
+    status = String(validate=OneOf(DELIVERY_STATUSES))
+    before = IdField(metadata={"description": "only deliveries with a smaller id (older)"})
+    per_page = Integer(load_default=100, validate=Range(1, 500))
+
+
+class DeliveryOut(Schema):
+    """One entry of an endpoint's delivery log."""
+
+    id = Integer()
+    event_id = String(attribute="payload.id", allow_none=True)
+    event_type = String(attribute="payload.type", allow_none=True)
+    subject = String(attribute="payload.subject", allow_none=True)
+    status = String(metadata={"description": "pending, sending, sent, failed or rejected"})
+    attempts = Integer()
+    rounds = Integer(metadata={"description": "times all its retries were used up"})
+    last_error = String(allow_none=True)
+    created_at = DateTime()
+    sent_at = DateTime(allow_none=True)
+    due_at = DateTime(allow_none=True, metadata={"description": "next attempt, if unfinished"})

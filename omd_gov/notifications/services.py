@@ -1,5 +1,6 @@
 """The notifications' use cases, each one a unit of work: a user reads their
-notifications, an admin registers or deactivates a webhook, and the worker
+notifications, an admin registers or deactivates a webhook or replays a
+failed delivery, the worker turns lifecycle events into deliveries and
 moves a delivery through its states.
 
 A delivery is sent by whoever wins a compare-and-set on its row (pending,
@@ -23,11 +24,13 @@ from omd_gov.audit.chain import record
 from omd_gov.auth.actors import Actor
 from omd_gov.auth.models import User
 from omd_gov.db import end_read, transaction, utcnow
-from omd_gov.errors import Conflict, NotFound
-from omd_gov.notifications import mailer, webhooks
+from omd_gov.errors import Conflict, NotFound, Unprocessable
+from omd_gov.notifications import events, lifecycle, mailer, webhooks
 from omd_gov.notifications.models import Delivery, DeliveryFailure, Notification, Webhook
+from omd_gov.notifications.outbox import DELIVER_TASK
 from omd_gov.notifications.redact import redact
 from omd_gov.organizations.models import Organization
+from omd_gov.tasking.celery_app import enqueue_after_commit
 
 MAX_ROUND_GAP = timedelta(days=1)
 
@@ -55,29 +58,59 @@ def mark_all_read(session: Session, actor: Actor) -> None:
 
 
 def create_webhook(
-    session: Session, actor: Actor, organization_id: int, url: str, *, demo: bool
+    session: Session,
+    actor: Actor,
+    organization_id: int | None,
+    url: str,
+    *,
+    demo: bool,
+    event_types: list[str] | None = None,
 ) -> Webhook:
-    """Register the organisation's webhook with a new signing secret (the
-    caller shows it once). A deactivated one is reused: one row per organisation."""
+    """Register an endpoint with a new signing secret (the caller shows it
+    once): an organisation's (a deactivated one is reused: one row per
+    organisation) or, without one, an office-wide endpoint."""
     webhooks.check_webhook_url(url, demo)
+    types = _event_types(organization_id, event_types)
     with transaction(session):
-        if session.get(Organization, organization_id) is None:
-            raise NotFound(f"organisation {organization_id} not found")
-        hook = session.execute(
-            select(Webhook).where(Webhook.organization_id == organization_id)
-        ).scalar_one_or_none()
-        if hook is not None and hook.active:
-            raise Conflict("this organisation already has a webhook; delete it first")
-        if hook is None:
-            hook = Webhook(organization_id=organization_id)
-            session.add(hook)
+        hook = _webhook_row(session, organization_id)
         hook.url, hook.secret, hook.active = url, webhooks.new_secret(), True
+        hook.event_types, hook.created_at = types, utcnow()
         session.flush()
         changes = {
             "url": {"from": None, "to": redact(hook.url)},
             "organization_id": {"from": None, "to": hook.organization_id},
+            "event_types": {"from": None, "to": types},
         }
         record(session, actor, hook, "create", changes=changes)
+    return hook
+
+
+def _event_types(organization_id: int | None, wanted: list[str] | None) -> list[str]:
+    if wanted is None:
+        return events.default_types(organization_id)
+    refused = events.refused_types(organization_id, wanted)
+    if refused or not wanted:
+        why = "office-wide endpoints take agreement events only" if organization_id is None else ""
+        message = f"not allowed: {', '.join(refused)} {why}".strip() if refused else "empty"
+        raise Unprocessable("invalid event types", [{"field": "event_types", "message": message}])
+    return sorted(set(wanted), key=events.EVENT_TYPES.index)
+
+
+def _webhook_row(session: Session, organization_id: int | None) -> Webhook:
+    if organization_id is None:
+        office = Webhook(organization_id=None)
+        session.add(office)
+        return office
+    if session.get(Organization, organization_id) is None:
+        raise NotFound(f"organisation {organization_id} not found")
+    hook = session.execute(
+        select(Webhook).where(Webhook.organization_id == organization_id)
+    ).scalar_one_or_none()
+    if hook is not None and hook.active:
+        raise Conflict("this organisation already has a webhook; delete it first")
+    if hook is None:
+        hook = Webhook(organization_id=organization_id)
+        session.add(hook)
     return hook
 
 
@@ -90,6 +123,35 @@ def deactivate_webhook(session: Session, actor: Actor, webhook_id: int) -> None:
         hook.active = False
         changes = {"active": {"from": True, "to": False}}
         record(session, actor, hook, "deactivate", changes=changes)
+
+
+def replay(
+    session: Session, actor: Actor, webhook_id: int, delivery_id: int, lease: timedelta
+) -> Delivery:
+    """Send a failed or rejected delivery of an active webhook again, now, as
+    it was (same event, same ``webhook-id``), with a fresh set of retries;
+    the sweep takes it up after ``lease`` should its task be lost."""
+    with transaction(session):
+        hook = session.get(Webhook, webhook_id)
+        delivery = session.get(Delivery, delivery_id, with_for_update=True)
+        if hook is None or not hook.active or delivery is None or delivery.webhook_id != hook.id:
+            raise NotFound(f"delivery {delivery_id} of webhook {webhook_id} not found")
+        if delivery.status not in ("failed", "rejected"):
+            raise Conflict(f"only a failed delivery is replayed; this one is {delivery.status}")
+        before = delivery.status
+        delivery.status, delivery.due_at = "pending", utcnow() + lease
+        delivery.lease_token = None
+        changes = {"delivery_id": delivery.id, "status": {"from": before, "to": "pending"}}
+        record(session, actor, hook, "replay_delivery", changes=changes)
+        enqueue_after_commit(session, DELIVER_TASK, delivery.id)
+    return delivery
+
+
+def fan_out(session: Session, config: Mapping[str, Any], limit: int) -> int:
+    """Turn the trail's new lifecycle events into webhook deliveries
+    (``lifecycle.fan_out``); returns how many audit events were read."""
+    with transaction(session):
+        return lifecycle.fan_out(session, utcnow(), config, limit)
 
 
 def acquire(session: Session, delivery_id: int, now: datetime, lease: timedelta) -> str | None:

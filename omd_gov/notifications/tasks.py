@@ -1,6 +1,8 @@
 """The delivery task: send one e-mail or webhook, with bounded retries
 (exponential backoff with jitter) on transport errors, and a stored failure
-when they are exhausted."""
+when they are exhausted. The fan-out task: turn the audit trail's new
+lifecycle events into webhook deliveries (after a transition or a
+publication commits, and from beat in case that task was lost)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,32 @@ from sqlalchemy.exc import DBAPIError
 
 from omd_gov.db import db, utcnow
 from omd_gov.notifications import services
+from omd_gov.notifications.lifecycle import FAN_OUT_TASK
 from omd_gov.notifications.mailer import ConfigurationError, PermanentError, TransientError
 from omd_gov.notifications.outbox import DELIVER_TASK
 from omd_gov.notifications.redact import redact
+from omd_gov.tasking.celery_app import enqueue
 from omd_gov.tasking.retrying import retry_after_database_error, retry_countdown
 
 log = logging.getLogger(__name__)
+
+# Beat's schedule: entry -> (task, the setting that holds its period in seconds).
+PERIODIC = {"lifecycle-fan-out": (FAN_OUT_TASK, "OMD_SWEEP_SECONDS")}
+
+
+@shared_task(name=FAN_OUT_TASK, bind=True, acks_late=True, max_retries=None)
+def fan_out(self: Any) -> int:
+    """One batch of the trail; a full batch asks for the next one at once."""
+    config = current_app.config
+    limit = int(config["OMD_SWEEP_BATCH"])
+    try:
+        read = services.fan_out(db.session, config, limit)
+    except DBAPIError as error:  # e.g. two fan-outs racing for the cursor row
+        retry_after_database_error(self, error, "lifecycle fan-out")
+        return 0
+    if read >= limit:
+        enqueue(FAN_OUT_TASK)
+    return read
 
 
 @shared_task(name=DELIVER_TASK, bind=True, acks_late=True, max_retries=None)

@@ -1,30 +1,40 @@
-"""Signed webhooks: the endpoints they may use, and a POST of a JSON event to
-an organisation's endpoint.
+"""Signed webhooks: the endpoints they may use, and a POST of a CloudEvent
+to an endpoint, signed the Standard Webhooks way.
 
-The receiver verifies ``X-OMD-Signature: t=<unix time>,v1=<hex>`` where
-``v1 = HMAC-SHA256(secret, "<t>.<raw body>")``, rejects stale ``t`` (replays),
-and may deduplicate on ``X-OMD-Delivery`` (stable across retries).
+``webhook-signature: v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<raw body>")>``
+where the key is the base64 after the secret's ``whsec_``. A receiver
+verifies it with the ``standardwebhooks`` library (``Webhook(secret).verify``
+also refuses a timestamp more than five minutes off) and deduplicates on
+``webhook-id`` (``msg_<delivery id>``: stable across retries and replays).
+docs/WEBHOOKS.md has the recipe.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
+import binascii
 import json
 import secrets
 import urllib.error
 import urllib.request
+from datetime import datetime
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from standardwebhooks import Webhook
+
 from omd_gov.db import utcnow
 from omd_gov.errors import Unprocessable
-from omd_gov.notifications.mailer import PermanentError, TransientError, counted_attempt
+from omd_gov.notifications.mailer import (
+    ConfigurationError,
+    PermanentError,
+    TransientError,
+    counted_attempt,
+)
 from omd_gov.notifications.redact import redact
 
-SIGNATURE_HEADER = "X-OMD-Signature"
+CONTENT_TYPE = "application/cloudevents+json"
 
 
 def _loopback(host: str) -> bool:
@@ -55,24 +65,22 @@ def check_webhook_url(url: str, demo: bool) -> None:
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """``whsec_`` and 32 random bytes in standard base64, the format every
+    Standard Webhooks library reads."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
-
-
-def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
-    """What a receiver does (and what the tests use)."""
-    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+def sign(secret: str, message_id: str, timestamp: datetime, body: bytes) -> str:
+    """The ``webhook-signature`` header's value (``v1,<base64>``)."""
     try:
-        timestamp = int(fields["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now - timestamp) > tolerance:
-        return False
-    return hmac.compare_digest(sign(secret, timestamp, body), header)
+        signer = Webhook(secret)
+    except (binascii.Error, ValueError) as error:  # not base64: an operator must fix it
+        raise ConfigurationError("the webhook's secret is not whsec_<base64>") from error
+    return signer.sign(message_id, timestamp, body.decode())
+
+
+def message_id(delivery_id: int) -> str:
+    return f"msg_{delivery_id}"
 
 
 def _basic_auth(url: str, headers: dict[str, str]) -> str:
@@ -86,16 +94,17 @@ def _basic_auth(url: str, headers: dict[str, str]) -> str:
 
 
 def post(url: str, secret: str, event: dict[str, Any], delivery_id: int, timeout: float) -> None:
-    """POST the signed event. Raises TransientError (network, 5xx, 408, 429)
-    or PermanentError (other 4xx)."""
+    """POST the signed event. Raises TransientError (network, 5xx, 408, 429),
+    PermanentError (other 4xx) or ConfigurationError (a secret that is not
+    base64)."""
     body = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
-    timestamp = int(utcnow().timestamp())
+    msg_id, now = message_id(delivery_id), utcnow()
     headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "omd-gov-webhooks/1",
-        "X-OMD-Event": str(event.get("type", "")),
-        "X-OMD-Delivery": str(delivery_id),
-        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        "Content-Type": CONTENT_TYPE,
+        "User-Agent": "omd-gov-webhooks/2",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sign(secret, msg_id, now, body),
     }
     url = _basic_auth(url, headers)
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)

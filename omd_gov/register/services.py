@@ -16,6 +16,7 @@ from omd_gov.auth.models import Role
 from omd_gov.db import transaction, utcnow
 from omd_gov.deadlines.scheduling import complete_open
 from omd_gov.errors import Conflict, Forbidden, Unprocessable
+from omd_gov.notifications.lifecycle import announce_after_commit
 from omd_gov.register import queries
 from omd_gov.register.entries import search_text
 from omd_gov.register.models import RegisterEntry
@@ -72,6 +73,7 @@ def publish(
         for deadline in complete_open(session, agreement.id, "publication", "published"):
             done = {"status": {"from": "open", "to": "closed"}}
             record(session, actor, deadline, "complete_deadline", changes=done)
+        announce_after_commit(session)  # the lifecycle webhooks' event is the audit event
     return entry
 
 
@@ -89,4 +91,5 @@ def unpublish(session: Session, actor: Actor, agreement_id: int, reason: str) ->
         entry.search_text = entry.reference.lower()
         session.flush()
         record(session, actor, agreement, "unpublish", comment=entry.withdrawal_reason)
+        announce_after_commit(session)
     return entry

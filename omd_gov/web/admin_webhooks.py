@@ -1,7 +1,8 @@
 """Webhooks and failed deliveries: each organisation's webhook (added with
 the API's ``WebhookIn``, its signing secret shown once; removed by
-deactivation), and the deliveries that failed after all retries and are not
-resolved. Writes go through ``notifications.services`` (audited)."""
+deactivation), the office-wide ones (added through the API, listed here),
+and the deliveries that failed after all retries and are not resolved.
+Writes go through ``notifications.services`` (audited)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from omd_gov.api_contract import IdField
 from omd_gov.db import db
 from omd_gov.errors import ServiceError
 from omd_gov.notifications import queries, services
@@ -21,6 +23,13 @@ from omd_gov.web.accounts import web_actor, web_user
 from omd_gov.web.admin_forms import admin_page, refused, secret_page, status_of, texts
 from omd_gov.web.blueprint import bp
 from omd_gov.web.cooperation_forms import Errors, load
+
+
+class OrganisationWebhookIn(WebhookIn):
+    """The page adds organisations' endpoints (their default event types);
+    office-wide ones, with their event types, come through the API."""
+
+    organization_id = IdField(required=True)
 
 
 def _page(form: dict[str, Any], errors: Errors, status: int = 200) -> tuple[str, int]:
@@ -48,7 +57,7 @@ def admin_webhooks() -> tuple[str, int]:
 @bp.post("/admin/webhooks")
 @admin_page
 def admin_create_webhook() -> Response | tuple[str, int]:
-    data, errors = load(WebhookIn(), texts(request.form, ("organization_id", "url")))
+    data, errors = load(OrganisationWebhookIn(), texts(request.form, ("organization_id", "url")))
     failure = None
     if data is not None:
         try:

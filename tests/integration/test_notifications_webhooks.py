@@ -1,5 +1,6 @@
-"""Signed webhooks per organisation: admin API, and delivery to a real HTTP
-endpoint through a real worker."""
+"""Signed webhooks per organisation: admin API, and delivery of reminders
+(CloudEvents, signed the Standard Webhooks way) to a real HTTP endpoint
+through a real worker."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from omd_gov.audit.models import AuditEvent
 from omd_gov.db import db
 from omd_gov.notifications.models import Delivery
-from omd_gov.notifications.webhooks import SIGNATURE_HEADER, verify
 from tests.integration.conftest import World
 from tests.reminders_support import advance, on_broker, settle, worker_thread
 
@@ -68,7 +71,7 @@ def test_webhook_admin_api(world: World) -> None:
     assert api.as_(world.admin).post("/api/v1/webhooks", json=body).status_code == 409
     listed = api.as_(world.admin).get("/api/v1/webhooks").json
     assert [hook["url"] for hook in listed] == [body["url"]] and "secret" not in listed[0]
-    for bad in ({"organization_id": world.partner, "url": "ftp://x"}, {"url": "https://x"}):
+    for bad in ({"organization_id": world.partner, "url": "ftp://x"}, {"organization_id": 1}):
         assert api.as_(world.admin).post("/api/v1/webhooks", json=bad).status_code == 422
     missing = {"organization_id": 99999, "url": "https://x.example"}
     assert api.as_(world.admin).post("/api/v1/webhooks", json=missing).status_code == 404
@@ -105,16 +108,54 @@ def test_signature_reminders_reach_the_partners_webhook_signed(
         settle(app)
     assert len(received) == 1  # only the partner registered a webhook
     headers, body = received[0]
-    assert verify(secret, headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
-    assert not verify("whsec_other", headers[SIGNATURE_HEADER.lower()], body, now=int(time.time()))
-    event = json.loads(body)
-    assert event["type"] == "deadline.start" and headers["x-omd-event"] == "deadline.start"
-    assert event["agreement"]["reference"] == agreement["reference"]
-    assert event["deadline"]["kind"] == "signature"
+    assert headers["content-type"] == "application/cloudevents+json"
+    event = Webhook(secret).verify(body, headers)  # Standard Webhooks
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + base64.b64encode(b"another key").decode()).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body.replace(b"signature", b"signaturE"), headers)
+    stale = headers | {"webhook-timestamp": str(int(time.time()) - 600)}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body, stale)
+    assert event["specversion"] == "1.0" and event["type"] == "org.omd-gov.deadline.start"
+    assert event["subject"] == agreement["reference"] and event["source"] == "https://omd.test"
+    assert event["data"]["type"] == "deadline.start"
+    assert event["data"]["agreement"]["reference"] == agreement["reference"]
+    assert event["data"]["deadline"]["kind"] == "signature"
     delivery = db.session.execute(
         select(Delivery).where(Delivery.channel == "webhook")
     ).scalar_one()
-    assert headers["x-omd-delivery"] == str(delivery.id) and delivery.status == "sent"
+    assert headers["webhook-id"] == f"msg_{delivery.id}" and delivery.status == "sent"
+    assert json.loads(body) == delivery.payload  # what is stored is what is signed and sent
+
+
+def test_a_webhook_gets_only_the_event_types_it_wants(
+    app: Any, world: World, tmp_path: Path
+) -> None:
+    agreement = world.create_agreement()
+    with (
+        endpoint() as (url, received),
+        on_broker(app, "filesystem", tmp_path, OMD_SMTP_URL="") as celery,
+        worker_thread(celery),
+    ):
+        only_escalations = {
+            "organization_id": world.partner,
+            "url": url,
+            "event_types": ["org.omd-gov.deadline.escalation"],
+        }
+        created = world.api.as_(world.admin).post("/api/v1/webhooks", json=only_escalations)
+        assert created.status_code == 201, created.json
+        advance(
+            world,
+            agreement["id"],
+            *[
+                ("submit", world.data_officer),
+                ("approve", world.legal),
+                ("send_for_signature", world.legal),
+            ],
+        )
+        settle(app)
+    assert received == []  # the signature deadline's start notice is not an escalation
 
 
 def test_a_webhook_answering_410_is_rejected_for_good(

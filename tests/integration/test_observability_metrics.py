@@ -182,9 +182,9 @@ def test_delivery_attempts_are_counted_per_channel(
     message["Subject"] = "test"
     mailer.send(message, None)  # no SMTP configured: logged, and counted as sent
     with pytest.raises(mailer.PermanentError):
-        webhooks.post(refusing_server, "whsec_x", {"type": "t"}, 1, timeout=5)
+        webhooks.post(refusing_server, webhooks.new_secret(), {"type": "t"}, 1, timeout=5)
     with pytest.raises(mailer.TransientError):
-        webhooks.post("http://127.0.0.1:1/hook", "whsec_x", {"type": "t"}, 2, timeout=5)
+        webhooks.post("http://127.0.0.1:1/hook", webhooks.new_secret(), {"type": "t"}, 2, timeout=5)
     after = scrape(client)
     assert _delta(before, after, "omd_reminders_sent_total", channel="email") == 1
     assert _delta(before, after, "omd_reminders_failed_total", channel="webhook") == 1

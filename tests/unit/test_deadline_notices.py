@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from omd_gov import create_app
 from omd_gov.errors import Unprocessable
 from omd_gov.notifications.mailer import ConfigurationError, parse_smtp_url
 from omd_gov.notifications.messages import render, render_html
 from omd_gov.notifications.redact import redact
-from omd_gov.notifications.webhooks import check_webhook_url, sign, verify
+from omd_gov.notifications.webhooks import check_webhook_url, new_secret, sign
 from omd_gov.tasking.retrying import backoff
 
 PARAMS = {
@@ -132,14 +138,31 @@ def test_webhooks_need_https_unless_demo_or_loopback(url: str, demo: bool, allow
         assert raised.value.errors[0]["field"] == "url"
 
 
-def test_webhook_signatures_verify_and_refuse_tampering() -> None:
-    body = b'{"type":"deadline.reminder"}'
-    header = sign("whsec_x", 1_800_000_000, body)
-    assert verify("whsec_x", header, body, now=1_800_000_010)
-    assert not verify("whsec_x", header, body + b" ", now=1_800_000_010)
-    assert not verify("whsec_y", header, body, now=1_800_000_010)
-    assert not verify("whsec_x", header, body, now=1_800_000_000 + 3600)  # replayed later
-    assert not verify("whsec_x", "garbage", body, now=1_800_000_000)
+def test_webhook_signatures_are_standard_webhooks_and_refuse_tampering() -> None:
+    secret, body, now = new_secret(), b'{"type":"deadline.reminder"}', datetime.now(UTC)
+    key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    assert len(key) == 32  # whsec_ + standard base64, as every library reads it
+    signature = sign(secret, "msg_7", now, body)
+    stamp = str(int(now.timestamp()))
+    digest = hmac.new(key, f"msg_7.{stamp}.".encode() + body, hashlib.sha256).digest()
+    assert signature == "v1," + base64.b64encode(digest).decode()  # the spec, by hand
+    headers = {"webhook-id": "msg_7", "webhook-timestamp": stamp, "webhook-signature": signature}
+    assert Webhook(secret).verify(body, headers) == {"type": "deadline.reminder"}
+    late = str(int((now - timedelta(hours=1)).timestamp()))
+    for data, changed, verifier in (
+        (body + b" ", headers, Webhook(secret)),
+        (body, headers | {"webhook-id": "msg_8"}, Webhook(secret)),
+        (body, headers | {"webhook-timestamp": late}, Webhook(secret)),  # replayed later
+        (body, headers, Webhook(new_secret())),
+        (body, headers | {"webhook-signature": "v1,garbage="}, Webhook(secret)),
+    ):
+        with pytest.raises(WebhookVerificationError):
+            verifier.verify(data, changed)
+
+
+def test_a_secret_that_is_not_base64_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        sign("whsec_x", "msg_1", datetime.now(UTC), b"{}")
 
 
 def test_the_app_refuses_to_start_with_a_malformed_smtp_url(tmp_path: Path) -> None:
