@@ -1,8 +1,8 @@
 """What the public sees of a register entry: built from the agreement each
 time it is read, then cut down to the fields the redaction policy and the
 entry's overrides make public. The builder reads only what may ever be
-public: no contact, e-mail, identity or comment is read here at all, so no
-override can let one out.
+public: no contact, e-mail, identity or comment is read here at all (a
+party's ``contact`` and ``dpo`` included), so no override can let one out.
 
 Every entry has every field name (a hidden field is null and listed in
 ``redacted``), so the JSON and the CSV share one set of columns."""
@@ -69,6 +69,13 @@ def _content(
         "start_date": agreement.start_date,
         "end_date": agreement.end_date,
         "modifications": _modifications(successors, base),
+        "obligations": [
+            {"party": p.organization.name, "obligations": p.obligations}
+            for p in agreement.parties
+            if p.obligations
+        ],
+        "economic_terms": _economic_terms(agreement),
+        "exclusivity": agreement.exclusivity_terms,
         "data_assets": [
             {
                 "name": a.name,
@@ -86,6 +93,15 @@ def _content(
         "security_measures": agreement.security_measures or None,
         "renewal_terms": agreement.renewal_terms or None,
     }
+
+
+def _economic_terms(agreement: Agreement) -> dict[str, Any] | None:
+    """None: the agreement moves no money (``redacted`` tells a hidden one apart)."""
+    terms = agreement.economic_terms
+    if not terms:
+        return None
+    keys = ("currency", "amount_per_annuity", "total_amount", "budget_line")
+    return {key: terms.get(key) for key in keys}
 
 
 def _signatories(agreement: Agreement, signers: Mapping[int, str]) -> list[dict[str, str]]:

@@ -49,6 +49,10 @@ def _asset(row: dict[str, Any]) -> str:
     return f"{row['name']} ({row['standard']}, {row['delivery']}{personal})"
 
 
+def _obligation(row: dict[str, Any]) -> str:
+    return f"{row['party']}: {row['obligations']}"
+
+
 def _modification(row: dict[str, Any]) -> str:
     until = f", until {_text(row['end_date'])}" if row.get("end_date") else ""
     return f"{_text(row['date'])} {row['type']} {row['reference']}: {row['summary']}{until}"
@@ -60,6 +64,7 @@ RECORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "signatories": _signatory,
     "data_assets": _asset,
     "modifications": _modification,
+    "obligations": _obligation,
 }
 
 

@@ -32,6 +32,11 @@ DEFAULTS: dict[str, bool] = {
     "start_date": True,
     "end_date": True,
     "modifications": True,
+    # Ley 19/2013 art. 8.1.b: who is obliged to do what, and any economic
+    # obligations; Data Governance Act art. 4: an exclusive re-use is public.
+    "obligations": True,
+    "economic_terms": True,
+    "exclusivity": True,
     "data_assets": True,
     "personal_data": True,
     "purposes": True,
@@ -44,7 +49,8 @@ DEFAULTS: dict[str, bool] = {
 
 # Personal data, never public whatever an override says (GDPR art. 5(1)(c)).
 NEVER_PUBLIC = (
-    "contact_persons",  # organisations' contacts: names, e-mails, phones
+    "contact_persons",  # organisations' and parties' contacts: names, e-mails, phones
+    "dpo_contacts",  # the parties' data protection officers
     "signatory_emails",
     "signatory_identities",  # national ids, certificate subjects
     "comments",  # the trail's free text (legal's remarks, reasons)

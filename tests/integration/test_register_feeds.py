@@ -19,6 +19,7 @@ from omd_gov.ratelimit import limiter
 from omd_gov.register.entries import FIELDS
 from omd_gov.register.feeds import BOM, cell
 from tests.integration.conftest import World
+from tests.integration.problems import world_payload
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +75,32 @@ def test_the_feeds_answer_without_sign_in_and_agree_field_by_field(app: Any, wor
     )
     assert rows[0]["parties"] == "Partner Co; Other Partner"
     assert "\r\n" in as_csv.get_data(as_text=True)  # RFC 4180 line ends
+
+
+def test_obligations_money_and_exclusivity_read_well_in_a_cell(app: Any, world: World) -> None:
+    parties = world.parties()
+    parties[1]["obligations"] = "Deliver the readings; monthly"
+    parties[0]["contact"] = {"name": "Rita Feed", "email": "rita@x.example", "phone": "+34 600 1"}
+    economic = {"currency": "EUR", "total_amount": "9000", "budget_line": "920.227"}
+    exclusive = {"exclusive": True, "justification": "Sole host", "period_months": 12}
+    payload = world_payload(world, parties, economic_terms=economic, exclusivity=exclusive)
+    agreement_id = (
+        world.api.as_(world.data_officer).post("/api/v1/agreements", json=payload).json["id"]
+    )
+    world.to_state(agreement_id, "active")
+    url = f"/api/v1/agreements/{agreement_id}/publication"
+    assert world.api.as_(world.transparency).post(url, json={}).status_code == 200
+
+    document, rows, _, _ = _feeds(app.test_client())
+    (entry,), (row,) = document["entries"], rows
+    assert row["obligations"] == "Partner Co: Deliver the readings; monthly"
+    assert row["economic_terms"] == (
+        "currency: EUR; amount_per_annuity: ; total_amount: 9000.00; budget_line: 920.227"
+    )
+    assert row["exclusivity"] == "exclusive: true; justification: Sole host; period_months: 12"
+    for field in ("obligations", "economic_terms", "exclusivity"):
+        assert row[field] == cell(field, entry[field])
+    assert "Rita Feed" not in json.dumps(document) and "Rita Feed" not in json.dumps(rows)
 
 
 def test_personal_data_is_in_neither_feed(app: Any, world: World) -> None:

@@ -15,6 +15,7 @@ from omd_gov.organizations.models import Organization
 from omd_gov.register.policy import DEFAULTS, NEVER_PUBLIC
 from tests.factories import Account
 from tests.integration.conftest import World
+from tests.integration.problems import world_payload
 
 LEGAL_REMARK = "Clause 7 is weak: the partner's counsel agreed off the record."
 
@@ -31,6 +32,20 @@ def _active(world: World, **overrides: Any) -> int:
     agreement_id = int(world.create_agreement(**overrides)["id"])
     world.to_state(agreement_id, "active")
     return agreement_id
+
+
+def _active_with(world: World, parties: list[dict[str, Any]], **overrides: Any) -> int:
+    payload = world_payload(world, parties, **overrides)
+    created = world.api.as_(world.data_officer).post("/api/v1/agreements", json=payload)
+    assert created.status_code == 201, created.json
+    world.to_state(created.json["id"], "active")
+    return int(created.json["id"])
+
+
+def _feed_entry(app: Any, reference: str) -> dict[str, Any]:
+    feed = json.loads(app.test_client().get("/register.json").get_data(as_text=True))
+    (entry,) = [e for e in feed["entries"] if e["reference"] == reference]
+    return dict(entry)
 
 
 def _events(world: World, agreement_id: int) -> list[dict[str, Any]]:
@@ -117,8 +132,15 @@ def test_overrides_need_a_justification_and_change_what_is_shown(world: World) -
     assert actions.count("publish") == 1 and actions.count("update_publication") == 1
 
 
-def test_personal_data_never_reaches_the_register(world: World) -> None:
-    agreement_id = _active(world)
+PARTY_CONTACT = {"name": "Eva Parte", "email": "eva@city.example", "phone": "+34 911 222 333"}
+PARTY_DPO = {"name": "Dora Delegada", "email": "dpo@partner.example", "phone": "+351 213 000 111"}
+
+
+def test_personal_data_never_reaches_the_register(app: Any, world: World) -> None:
+    parties = world.parties()
+    parties[0]["contact"] = PARTY_CONTACT
+    parties[1]["dpo"] = PARTY_DPO
+    agreement_id = _active_with(world, parties)
     with transaction(db.session):
         for org in db.session.execute(select(Organization)).scalars():
             org.contacts = [
@@ -135,7 +157,13 @@ def test_personal_data_never_reaches_the_register(world: World) -> None:
     everything = {name: {"public": True, "justification": "Show it all."} for name in DEFAULTS}
     published = _publish(world, agreement_id, overrides=everything)
     assert published.status_code == 200, published.json
-    text = json.dumps(published.json)
+    client = app.test_client()  # the public's feeds and pages too
+    reference = published.json["entry"]["reference"]
+    text = "\n".join([
+        json.dumps(published.json),
+        *(client.get(path).get_data(as_text=True) for path in (
+            "/register.json", "/register.csv", f"/register/{reference}")),
+    ])  # fmt: skip
     emails = [u.email for u in db.session.execute(select(User)).scalars()]
     for secret in (
         "ana@partner.example",
@@ -143,13 +171,49 @@ def test_personal_data_never_reaches_the_register(world: World) -> None:
         "Ana Contact",
         "IDCPT-",
         LEGAL_REMARK,
+        *PARTY_CONTACT.values(),
+        *PARTY_DPO.values(),
     ):
         assert secret not in text, secret
     assert not [email for email in emails if email in text]
     assert published.json["entry"]["redacted"] == []
 
 
-def test_withdrawal_needs_a_reason_and_leaves_a_tombstone(world: World) -> None:
+def test_the_entry_says_who_is_obliged_to_what_the_money_and_any_exclusivity(
+    app: Any, world: World
+) -> None:
+    parties = world.parties()
+    parties[0]["obligations"] = "Host the platform and keep it running"
+    parties[1]["obligations"] = "Deliver the meter readings monthly"
+    economic = {"currency": "EUR", "amount_per_annuity": "1200.5", "total_amount": 2401,
+                "budget_line": "2026/920/227.06"}  # fmt: skip
+    exclusive = {"exclusive": True, "justification": "Only the city hosts it", "period_months": 6}
+    agreement_id = _active_with(world, parties, economic_terms=economic, exclusivity=exclusive)
+    reference = _publish(world, agreement_id).json["entry"]["reference"]
+
+    entry = _feed_entry(app, reference)
+    assert entry["obligations"] == [
+        {"party": "City", "obligations": "Host the platform and keep it running"},
+        {"party": "Partner Co", "obligations": "Deliver the meter readings monthly"},
+    ]  # a party with no obligation stated is not listed
+    assert entry["economic_terms"] == {"currency": "EUR", "amount_per_annuity": "1200.50",
+        "total_amount": "2401.00", "budget_line": "2026/920/227.06"}  # fmt: skip
+    assert entry["exclusivity"] == exclusive
+
+    plain = _active(world)  # no money, no exclusivity: said so, not hidden
+    plain_entry = _feed_entry(app, _publish(world, plain).json["entry"]["reference"])
+    assert plain_entry["obligations"] == [] and plain_entry["economic_terms"] is None
+    assert plain_entry["exclusivity"] == {"exclusive": False, "justification": None,
+                                          "period_months": None}  # fmt: skip
+    assert not {"obligations", "economic_terms", "exclusivity"} & set(plain_entry["redacted"])
+
+    hidden = {"economic_terms": {"public": False, "justification": "Commercially sensitive."}}
+    assert _publish(world, agreement_id, overrides=hidden).status_code == 200
+    redacted = _feed_entry(app, reference)
+    assert redacted["economic_terms"] is None and "economic_terms" in redacted["redacted"]
+
+
+def test_withdrawal_needs_a_reason_and_leaves_a_tombstone(app: Any, world: World) -> None:
     agreement_id = _active(world)
     officer = world.api.as_(world.transparency)
     assert (
@@ -170,7 +234,10 @@ def test_withdrawal_needs_a_reason_and_leaves_a_tombstone(world: World) -> None:
         and tombstone["withdrawal_reason"] == "Published by mistake."
     )
     assert tombstone["withdrawn_at"] and tombstone["reference"]
-    assert all(tombstone[name] is None for name in DEFAULTS)
+    # The feed carries every field; the API answer those omd_gov.register.schemas declares.
+    feed_tombstone = _feed_entry(app, tombstone["reference"])
+    assert all(feed_tombstone[name] is None for name in DEFAULTS)
+    assert all(tombstone.get(name) is None for name in DEFAULTS)
     (event,) = [e for e in _events(world, agreement_id) if e["action"] == "unpublish"]
     assert event["comment"] == "Published by mistake."
     assert officer.delete(_url(agreement_id), json={"reason": "again"}).status_code == 409
