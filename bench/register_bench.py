@@ -8,9 +8,9 @@ cost does not depend on its status). ``omd-gov serve`` with one worker:
 - **memory**: the worker's peak RSS (``VmHWM``) after downloading
   ``/register.json`` and ``/register.csv`` whole, with 1,000 entries and then
   with all of them (a fresh server each time);
-- **first byte**: time to the first byte of each feed against the time to
-  the whole first page of ``GET /api/v1/agreements`` (the JSON API list), in
-  interleaved rounds; target < 2×.
+- **first byte**: time to the first byte (and to the first entry) of each
+  feed against the time to the whole first page of ``GET /api/v1/agreements``
+  (the JSON API list), in interleaved rounds; target: first byte < 2×.
 
 Writes ``bench/results/register.json``.
 
@@ -37,7 +37,7 @@ import psycopg
 from bench import api_bench, common
 from bench.api_seed import Fixture, psycopg_url, recreate_database
 
-SMOKE = {"database": "omd_smoke_register", "agreements": 200, "rounds": 2}
+SMOKE = {"database": "omd_smoke_register", "agreements": 200, "rounds": 2, "settle": 0.2}
 FEEDS = ("/register.json", "/register.csv")
 LIST = "/api/v1/agreements?per_page=20"
 TARGET = 2.0
@@ -46,6 +46,7 @@ TARGET = 2.0
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     api_bench.add_load_options(parser)
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds after a dropped feed")
     parser.set_defaults(rounds=15, workers=1)
     return common.parse_args(parser, argv, SMOKE)
 
@@ -65,19 +66,25 @@ def publish(url: str, up_to: int | None) -> int:
         return int(count[0]) if count else 0
 
 
-def get(port: int, path: str, token: str = "", whole: bool = True) -> tuple[float, float, int, int]:
-    """(seconds to the first byte, seconds to the last, status, bytes); with
-    ``whole`` false the connection is dropped after the first byte."""
+def get(port: int, path: str, token: str = "", whole: bool = True) -> dict[str, Any]:
+    """Seconds to the first byte, to the first entry (the first data row of
+    the CSV, the first object of the JSON's entries) and to the last byte,
+    the status and the size. With ``whole`` false the connection is dropped
+    after the first entry."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     started = time.perf_counter()
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()
-    first = response.read(1)
-    first_byte = time.perf_counter() - started
-    size = len(first) + (len(response.read()) if whole else 0)
+    seen = response.read1(65536)
+    got = {"first_byte": time.perf_counter() - started, "status": response.status}
+    marker = b"\r\n" if path.endswith(".csv") else b'{"reference"'
+    while seen.count(marker) < (2 if marker == b"\r\n" else 1) and (chunk := response.read1(65536)):
+        seen += chunk
+    got["first_entry"] = time.perf_counter() - started
+    size = len(seen) + (len(response.read()) if whole else 0)
     conn.close()
-    return first_byte, time.perf_counter() - started, response.status, size
+    return got | {"last_byte": time.perf_counter() - started, "bytes": size}
 
 
 def worker_hwm_kib(master: int) -> int:
@@ -104,24 +111,32 @@ def memory(fixture: Fixture, work: Path) -> dict[str, Any]:
         downloads = {path: get(port, path) for path in FEEDS}
         return {
             "peak_rss_mib": round(worker_hwm_kib(master) / 1024, 1),
-            "bytes": {path: got[3] for path, got in downloads.items()},
-            "seconds_whole": {path: round(got[1], 2) for path, got in downloads.items()},
+            "bytes": {path: got["bytes"] for path, got in downloads.items()},
+            "seconds_whole": {path: round(got["last_byte"], 2) for path, got in downloads.items()},
         }
 
 
 def first_bytes(args: argparse.Namespace, fixture: Fixture, work: Path) -> dict[str, Any]:
+    """Interleaved rounds. A feed's connection is dropped after its first
+    entry; the worker notices at its next write, after reading its next page
+    of entries, so each request waits until the worker is free again."""
     port = common.free_port()
     token = fixture.tokens["legal_officer"]
-    times: dict[str, list[float]] = {path: [] for path in (*FEEDS, LIST)}
+    kinds = {f"{path} first byte": (path, "first_byte") for path in FEEDS}
+    kinds |= {f"{path} first entry": (path, "first_entry") for path in FEEDS}
+    times: dict[str, list[float]] = {name: [] for name in (*kinds, LIST)}
     with serve(fixture, work, port):
-        for path in (*FEEDS, LIST):
-            get(port, path, token, whole=False)  # warm
-        for _ in range(args.rounds):
+        for _ in range(args.rounds + 1):  # the first round warms up
             for path in FEEDS:
-                times[path].append(get(port, path, whole=False)[0])
-            times[LIST].append(get(port, LIST, token)[1])  # the whole first page
-    out = {path: round(statistics.median(values) * 1000, 2) for path, values in times.items()}
-    return {"median_ms": out, "ratio": {p: round(out[p] / out[LIST], 2) for p in FEEDS}}
+                got = get(port, path, whole=False)
+                for name, (kind_path, key) in kinds.items():
+                    if kind_path == path:
+                        times[name].append(got[key])
+                time.sleep(args.settle)
+            times[LIST].append(get(port, LIST, token)["last_byte"])  # the whole first page
+    medians = {name: round(statistics.median(v[1:]) * 1000, 2) for name, v in times.items()}
+    ratios = {name: round(medians[name] / medians[LIST], 2) for name in kinds}
+    return {"median_ms": medians, "ratio_to_list_page": ratios}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
         if not args.keep:
             recreate_database(url, drop_only=True)
-    result["met"] = all(ratio < TARGET for ratio in result["first_byte"]["ratio"].values())
+    byte_ratios = [v for k, v in result["first_byte"]["ratio_to_list_page"].items() if "byte" in k]
+    result["met"] = all(ratio < TARGET for ratio in byte_ratios)
     (common.results_dir(args) / "register.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     return 0

@@ -19,17 +19,18 @@ from omd_gov.register.feeds import csv_feed, json_feed
 
 public_bp = Blueprint("register_public", __name__)
 
-PAGE = 500  # entries read per statement batch while streaming
+PAGE = 500  # entries read per statement batch while streaming…
+FIRST_PAGE = 20  # …after a small first one, so the first entries leave at once
 CACHE = "public, max-age=300"
 
 
 def all_entries(base_url: str) -> Iterator[dict[str, Any]]:
     """Every entry as the public sees it, in publication-id order, a page at a
     time (each page's objects are let go before the next is read)."""
-    after = 0
-    while page := queries.page_of_entries(db.session, after, PAGE):
+    after, size = 0, FIRST_PAGE
+    while page := queries.page_of_entries(db.session, after, size):
         yield from queries.public_page(db.session, page, base_url)
-        after = page[-1].id
+        after, size = page[-1].id, PAGE
         db.session.expunge_all()
 
 
