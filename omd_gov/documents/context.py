@@ -24,6 +24,7 @@ from omd_gov.cooperations.canvas import CANVAS_SECTIONS, STAGES
 from omd_gov.db import utcnow
 from omd_gov.documents import context_format as F
 from omd_gov.documents import context_labels as L
+from omd_gov.documents import context_terms as T
 
 ANNEX_ART28 = "annex_art28"
 ANNEX_ART26 = "annex_art26"
@@ -121,12 +122,13 @@ def _agreement(agreement: Agreement, language: str) -> dict[str, Any]:
         "signature_level_label": F.label(
             L.SIGNATURE_LEVELS, agreement.signature_level or "simple", language
         ),
+        "economic_terms": T.economic_terms(agreement, language),
+        "exclusivity": T.exclusivity(agreement, language),
     }
 
 
 def _party(party: Party, language: str) -> dict[str, Any]:
     org = party.organization
-    contact = next(iter(org.contacts or []), {}) if org is not None else {}
     return {
         "name": org.name if org is not None else "",
         "kind": org.kind if org is not None else "",
@@ -137,8 +139,7 @@ def _party(party: Party, language: str) -> dict[str, Any]:
         "role_label": F.label(L.PARTY_ROLES, party.role, language),
         "signs": bool(party.signs),
         "signs_label": F.yes_no(bool(party.signs), language),
-        "contact_name": str(contact.get("name", "")),
-        "contact_email": str(contact.get("email", "")),
+        **T.party_terms(party),
     }
 
 
@@ -151,7 +152,7 @@ def _contact_point(candidates: list[dict[str, Any]], language: str) -> dict[str,
     if candidates:
         return candidates[0]
     blank = {key: "" for key in _party(_NO_PARTY, language)}
-    return blank | {"signs": False, "signs_label": F.yes_no(False, language)}
+    return blank | {"signs": False, "signs_label": F.yes_no(False, language), "has_dpo": False}
 
 
 def _governing_law(parties: list[Party], language: str) -> str:

@@ -92,12 +92,25 @@ def _cooperation() -> NS:
 
 def sample_agreement() -> Agreement:
     """A complete agreement: processor, joint controllers, personal data."""
+    city_contact = {"name": "Rui Costa", "email": "rui.costa@cm-porto.example",
+                    "phone": "+351 222 097 000"}  # fmt: skip
+    city_dpo = {"name": "Luísa Lei", "email": "dpo@cm-porto.example", "phone": None}
     parties = [
-        NS(organization=_ORGS["city"], role="joint_controller", signs=True),
-        NS(organization=_ORGS["energy"], role="joint_controller", signs=True),
-        NS(organization=_ORGS["processor"], role="processor", signs=True),
-        NS(organization=_ORGS["university"], role="data_recipient", signs=False),
-    ]
+        NS(organization=_ORGS["city"], role="joint_controller", signs=True,
+           obligations="Host the data platform and publish the aggregated results.",
+           contact=city_contact, dpo=city_dpo),
+        NS(organization=_ORGS["energy"], role="joint_controller", signs=True,
+           obligations="Analyse the consumption data and report every quarter.",
+           contact=None, dpo=None),
+        NS(organization=_ORGS["processor"], role="processor", signs=True,
+           obligations="Collect the meter readings daily & keep them in the EEA.",
+           contact={"name": "Ana Reis", "email": "ana.reis@dados-redes.example",
+                    "phone": "+351 220 000 111"},
+           dpo={"name": "Eduardo Silva", "email": "privacy@dados-redes.example",
+                "phone": "+351 220 000 199"}),
+        NS(organization=_ORGS["university"], role="data_recipient", signs=False,
+           obligations="", contact=None, dpo=None),
+    ]  # fmt: skip
     assets = _assets()
     sample = NS(
         reference="OMD-2026-0007",
@@ -110,6 +123,17 @@ def sample_agreement() -> Agreement:
         end_date=date(2028, 3, 31),
         review_interval_months=12,
         signature_level="advanced",
+        economic_terms={
+            "currency": "EUR",
+            "amount_per_annuity": "12000.00",
+            "total_amount": "24000.00",
+            "budget_line": "2026/1720/227.06",
+        },
+        exclusivity={
+            "exclusive": True,
+            "period_months": 12,
+            "justification": "Only the city's network can host the meters.",
+        },
         renewal_terms="Renewable once for two years by written agreement of all parties.",
         statutory_power="Lei n.º 75/2013 (municipal powers in energy and environment)",
         security_measures="TLS 1.3 in transit, AES-256 at rest, role-based access, access logs.",

@@ -53,8 +53,14 @@ PARTY_FIELDS = (
     _v("role_label", "str", "Role, localised (e.g. 'Encargado del tratamiento')."),
     _v("signs", "bool", "Whether the party signs the agreement."),
     _v("signs_label", "str", "Yes/No, localised."),
-    _v("contact_name", "str", "First contact of the organisation, or blank."),
-    _v("contact_email", "str", "E-mail of the first contact, or blank."),
+    _v("contact_name", "str", "The party's contact person, else its organisation's first contact."),
+    _v("contact_email", "str", "E-mail of that contact, or blank."),
+    _v("contact_phone", "str", "Phone of that contact, or blank."),
+    _v("has_dpo", "bool", "Whether the party names a data protection officer."),
+    _v("dpo_name", "str", "Its data protection officer's name, or blank."),
+    _v("dpo_email", "str", "Its data protection officer's e-mail, or blank."),
+    _v("dpo_phone", "str", "Its data protection officer's phone, or blank."),
+    _v("obligations", "str", "What the party is obliged to do, as typed, or blank."),
 )
 _PARTY_LIST = "list[dict]"
 
@@ -83,7 +89,19 @@ AGREEMENT = _v(
     _v("governing_law", "str", "Country whose law governs: the municipal party's, localised."),
     _v("signature_level", "str", "Signature level code: simple or advanced."),
     _v("signature_level_label", "str", "Signature level, localised (e.g. 'advanced (PAdES)')."),
-)
+    _v("economic_terms", "dict", "Money the agreement moves (amounts localised with currency).",
+       _v("has_terms", "bool", "Whether it moves any; else the other fields are blank."),
+       _v("currency", "str", "ISO 4217 currency code."),
+       _v("amount_per_annuity", "str", "Amount per year, localised, or blank (one-off)."),
+       _v("total_amount", "str", "Total amount, localised."),
+       _v("budget_line", "str", "The budget line charged.")),
+    _v("exclusivity", "dict", "An exclusive re-use arrangement (Data Governance Act art. 4).",
+       _v("exclusive", "bool", "Whether the arrangement is exclusive."),
+       _v("exclusive_label", "str", "Yes/No, localised."),
+       _v("justification", "str", "Why it is exclusive, or blank."),
+       _v("period_months", "int", "Its period in months (at most 12); 0 if not exclusive."),
+       _v("period", "str", "Its period, localised (e.g. '12 meses'), or blank.")),
+)  # fmt: skip
 GDPR = _v(
     "gdpr",
     "dict",
