@@ -100,7 +100,9 @@ def worker_hwm_kib(master: int) -> int:
 def serve(fixture: Fixture, work: Path, port: int) -> Any:
     env = api_bench.server_env(fixture, work) | {"OMD_REGISTER_RATE_LIMIT": "1000000 per minute"}
     command = [str(Path(sys.executable).parent / "omd-gov"), "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "1", "--threads", "1"]
+    # Two threads: gunicorn's threaded worker keeps its heartbeat while one
+    # thread streams a feed for minutes (a sync worker is killed at the timeout).
+    command += ["--port", str(port), "--workers", "1", "--threads", "2"]
     return api_bench.serving(command, env, port, work / f"app-{port}.log")
 
 
