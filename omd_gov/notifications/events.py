@@ -45,10 +45,17 @@ def refused_types(organization_id: int | None, types: Iterable[str]) -> list[str
 
 
 def cloudevent(
-    event_id: str, source: str, event_type: str, subject: str, time: datetime | str, data: Any
+    event_id: str,
+    source: str,
+    event_type: str,
+    subject: str,
+    time: datetime | str,
+    data: Any,
+    **extensions: str,
 ) -> dict[str, Any]:
-    """A CloudEvents 1.0 event (structured mode) with a JSON ``data``."""
-    return {
+    """A CloudEvents 1.0 event (structured mode) with a JSON ``data`` and
+    any extension attributes (e.g. ``sequence``)."""
+    return extensions | {
         "specversion": "1.0",
         "id": event_id,
         "source": source,

@@ -141,5 +141,8 @@ def _event(row: Any, reference: str, source: str) -> dict[str, Any]:
             "to_state": row.to_state,
             "acting_role": row.acting_role,
         }
-    # The audit event's hash: unique, and the same event in the audit trail.
-    return cloudevent(row.hash, source, kind, reference, row.occurred_at, data)
+    # id: the audit event's hash (unique, and the same event in the trail);
+    # sequence (the CloudEvents extension): its place in the trail, zero-padded
+    # so that it orders as a string, for receivers that get events out of order.
+    sequence = f"{row.seq:020d}"
+    return cloudevent(row.hash, source, kind, reference, row.occurred_at, data, sequence=sequence)

@@ -100,12 +100,13 @@ def register(world: World, url: str, organization_id: int | None, types: list[st
 
 
 def verified(secret: str, received: Received) -> list[dict[str, Any]]:
-    """Every message, verified with the standardwebhooks library."""
+    """Every message, verified with the standardwebhooks library, in the
+    order of the audit trail (``sequence``: deliveries may arrive in any order)."""
     events = []
     for headers, body in received:
         assert headers["content-type"] == "application/cloudevents+json"
         events.append(Webhook(secret).verify(body, headers))
-    return events
+    return sorted(events, key=lambda event: str(event["sequence"]))
 
 
 def test_transitions_and_publications_reach_the_city_os_signed(
@@ -146,6 +147,10 @@ def test_transitions_and_publications_reach_the_city_os_signed(
     assert events[-3]["data"]["to_state"] == events[-1]["data"]["agreement"]["state"] == "active"
     assert events[-3]["data"]["acting_role"] == "signatory"
     assert len({e["id"] for e in events}) == len(events)
+    trail = db.session.execute(select(AuditEvent.seq, AuditEvent.hash).where(NEWS)).all()
+    by_hash = {event_hash: seq for seq, event_hash in trail}
+    assert [int(e["sequence"]) for e in events] == [by_hash[e["id"]] for e in events]
+    assert all(len(e["sequence"]) == 20 for e in events)  # zero-padded: orders as text
     # The partner's endpoint: the transitions of its agreement only, the same events.
     assert verified(partner_secret, partner) == events[: len(triggers)]
     assert outsider == []  # not a party
