@@ -42,6 +42,8 @@ GDPR_LISTS = ("personal_data_categories", "data_subject_categories", "special_ca
 GDPR_TEXTS = ("lawful_basis", "art9_condition", "dpia", "dpia_reference", "retention",
               "transfer_mechanism")  # fmt: skip
 _ROW = re.compile(r"^(parties|assets)-(\d+)-")
+CONTACT_FIELDS = ("name", "email", "phone")
+ECONOMIC_FIELDS = ("currency", "amount_per_annuity", "total_amount", "budget_line")
 
 Form = MultiDict[str, str]
 
@@ -73,9 +75,45 @@ def _parties(form: Form) -> tuple[list[dict[str, Any]], list[int]]:
         organization = _text(form, f"parties-{row}-organization_id")
         if organization:
             role, signs = _text(form, f"parties-{row}-role"), _ticked(form, f"parties-{row}-signs")
-            parties.append({"organization_id": organization, "role": role, "signs": signs})
+            party = {"organization_id": organization, "role": role, "signs": signs}
+            parties.append(party | _party_terms(form, f"parties-{row}-"))
             rows.append(row)
     return parties, rows
+
+
+def _party_terms(form: Form, prefix: str) -> dict[str, Any]:
+    """Obligations, contact and DPO, each only when the form shows it (an
+    omitted one keeps what the party had); a contact left blank is none."""
+    terms: dict[str, Any] = {}
+    if f"{prefix}obligations" in form:
+        terms["obligations"] = _text(form, f"{prefix}obligations")
+    for part in ("contact", "dpo"):
+        if _shows(form, f"{prefix}{part}-"):
+            person: dict[str, str | None] = {
+                name: _text(form, f"{prefix}{part}-{name}") for name in CONTACT_FIELDS
+            }
+            if part == "dpo":
+                person["phone"] = person["phone"] or None  # a DPO's phone is optional
+            terms[part] = person if any(person.values()) else None
+    return terms
+
+
+def _economic_terms(form: Form) -> dict[str, Any] | None:
+    """None when every field is blank: the agreement moves no money."""
+    terms: dict[str, Any] = {name: _text(form, f"economic-{name}") for name in ECONOMIC_FIELDS}
+    if not any(terms.values()):
+        return None
+    terms["amount_per_annuity"] = terms["amount_per_annuity"] or None  # a one-off payment
+    return terms
+
+
+def _exclusivity(form: Form) -> dict[str, Any]:
+    """An unticked box drops the justification and period typed beside it."""
+    if not _ticked(form, "exclusivity-exclusive"):
+        return {"exclusive": False}
+    return {"exclusive": True,
+            "justification": _text(form, "exclusivity-justification") or None,
+            "period_months": _text(form, "exclusivity-period_months") or None}  # fmt: skip
 
 
 def _assets(form: Form) -> tuple[list[dict[str, Any]], list[int]]:
@@ -114,6 +152,10 @@ def content_input(form: Form) -> tuple[dict[str, Any], dict[str, list[int]]]:
         data["data_assets"], rows["data_assets"] = _assets(form)
     if _shows(form, "gdpr-"):
         data["gdpr"] = _gdpr(form)
+    if _shows(form, "economic-"):
+        data["economic_terms"] = _economic_terms(form)
+    if _shows(form, "exclusivity-"):
+        data["exclusivity"] = _exclusivity(form)
     return data, rows
 
 
@@ -135,12 +177,28 @@ def content_form(agreement: Agreement) -> dict[str, str]:
                  f"parties-{row}-role": party.role}  # fmt: skip
         if party.signs:
             form[f"parties-{row}-signs"] = "on"
+        form[f"parties-{row}-obligations"] = party.obligations or ""
+        for part in ("contact", "dpo"):
+            person = getattr(party, part) or {}
+            form |= {f"parties-{row}-{part}-{name}": str(person.get(name) or "")
+                     for name in CONTACT_FIELDS}  # fmt: skip
     for row, asset in enumerate(agreement.data_assets):
         for name in ("name", "description", "standard", "delivery"):
             form[f"assets-{row}-{name}"] = getattr(asset, name) or ""
         if asset.personal_data:
             form[f"assets-{row}-personal_data"] = "on"
-    return form | _gdpr_form(agreement.gdpr or {})
+    return form | _gdpr_form(agreement.gdpr or {}) | _register_form(agreement)
+
+
+def _register_form(agreement: Agreement) -> dict[str, str]:
+    money = agreement.economic_terms or {}
+    form = {f"economic-{name}": str(money.get(name) or "") for name in ECONOMIC_FIELDS}
+    exclusivity = agreement.exclusivity or {}
+    form["exclusivity-justification"] = str(exclusivity.get("justification") or "")
+    form["exclusivity-period_months"] = str(exclusivity.get("period_months") or "")
+    if exclusivity.get("exclusive"):
+        form["exclusivity-exclusive"] = "on"
+    return form
 
 
 def _gdpr_form(profile: dict[str, Any]) -> dict[str, str]:
