@@ -84,11 +84,49 @@ def agreement_content(cooperation_id: int, orgs: list[Organization], title: str)
         "sharing_model": "B2G",
         "purpose": "Improve the city's energy planning with partners' operational data.",
         "parties": [
-            {"organization_id": orgs[0].id, "role": "controller", "signs": True},
-            {"organization_id": orgs[1].id, "role": "data_provider", "signs": True},
-            {"organization_id": orgs[2].id, "role": "processor", "signs": True},
+            {
+                "organization_id": orgs[0].id,
+                "role": "controller",
+                "signs": True,
+                "obligations": "Host the energy data platform and publish the aggregated results.",
+                "contact": {
+                    "name": "Marta Ortega",
+                    "email": "energy.office@city.example",
+                    "phone": "+34 910 000 100",
+                },
+                "dpo": {
+                    "name": "Data Protection Office",
+                    "email": "dpo@city.example",
+                    "phone": None,
+                },
+            },
+            {
+                "organization_id": orgs[1].id,
+                "role": "data_provider",
+                "signs": True,
+                "obligations": "Deliver the building consumption readings every 15 minutes.",
+            },
+            {
+                "organization_id": orgs[2].id,
+                "role": "processor",
+                "signs": True,
+                "obligations": "Run the data pipeline for the city, in the EEA only.",
+                "contact": {
+                    "name": "João Pires",
+                    "email": "support@processor.example",
+                    "phone": "+351 220 000 200",
+                },
+            },
             {"organization_id": orgs[3].id, "role": "data_recipient", "signs": False},
         ],
+        # As the API's schemas store them (the demo bypasses the request layer).
+        "economic_terms": {
+            "currency": "EUR",
+            "amount_per_annuity": "6000.00",
+            "total_amount": "12000.00",
+            "budget_line": "2026/1720/227.06",
+        },
+        "exclusivity": None,  # not exclusive
         "data_assets": [
             {
                 "name": "Energy consumption per building",
