@@ -68,7 +68,7 @@ def _amount(*, required: bool) -> DecimalField:
             "maximum": 9999999999999.99,
             "description": "a non-negative amount with at most two decimals, as a "
             "string or a number",
-        },  # fmt: skip
+        },
     )
 
 
