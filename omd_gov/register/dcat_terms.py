@@ -68,7 +68,7 @@ class CatalogSettings:
     contact_email: str = ""  # a generic office address, never a person's
     license: str = DEFAULT_LICENSE
     themes: tuple[str, ...] = ("GOVE",)  # data-theme codes for every agreement's assets
-    page_size: int = 1000  # entries per catalogue page
+    page_size: int = 250  # entries per catalogue page (about a second each)
 
     @property
     def base(self) -> str:
@@ -81,7 +81,7 @@ CONFIG_KEYS: dict[str, tuple[str, Any]] = {
     "contact_email": ("OMD_REGISTER_CONTACT_EMAIL", ""),
     "license": ("OMD_REGISTER_LICENSE", DEFAULT_LICENSE),
     "themes": ("OMD_REGISTER_THEMES", "GOVE"),
-    "page_size": ("OMD_REGISTER_CATALOG_PAGE_SIZE", 1000),
+    "page_size": ("OMD_REGISTER_CATALOG_PAGE_SIZE", 250),
 }
 
 
