@@ -16,6 +16,7 @@ from omd_gov.register.policy import DEFAULTS, NEVER_PUBLIC
 from tests.factories import Account
 from tests.integration.conftest import World
 from tests.integration.problems import world_payload
+from tests.web_support import browser
 
 LEGAL_REMARK = "Clause 7 is weak: the partner's counsel agreed off the record."
 
@@ -191,7 +192,14 @@ def test_the_entry_says_who_is_obliged_to_what_the_money_and_any_exclusivity(
     agreement_id = _active_with(world, parties, economic_terms=economic, exclusivity=exclusive)
     reference = _publish(world, agreement_id).json["entry"]["reference"]
 
+    answer = world.api.as_(world.auditor).get(_url(agreement_id)).json["entry"]
+    page = browser(app).get(f"/register/{reference}").get_data(as_text=True)
+    assert "Partner Co: Deliver the meter readings monthly" in page
+    assert "Total 2401.00 EUR; per year 1200.50 EUR; budget line 2026/920/227.06" in page
+    assert "Exclusive for 6 months: Only the city hosts it" in page
     entry = _feed_entry(app, reference)
+    assert {name: answer[name] for name in ("obligations", "economic_terms", "exclusivity")} == {
+        name: entry[name] for name in ("obligations", "economic_terms", "exclusivity")}  # fmt: skip
     assert entry["obligations"] == [
         {"party": "City", "obligations": "Host the platform and keep it running"},
         {"party": "Partner Co", "obligations": "Deliver the meter readings monthly"},
@@ -234,10 +242,9 @@ def test_withdrawal_needs_a_reason_and_leaves_a_tombstone(app: Any, world: World
         and tombstone["withdrawal_reason"] == "Published by mistake."
     )
     assert tombstone["withdrawn_at"] and tombstone["reference"]
-    # The feed carries every field; the API answer those omd_gov.register.schemas declares.
     feed_tombstone = _feed_entry(app, tombstone["reference"])
     assert all(feed_tombstone[name] is None for name in DEFAULTS)
-    assert all(tombstone.get(name) is None for name in DEFAULTS)
+    assert all(tombstone[name] is None for name in DEFAULTS)
     (event,) = [e for e in _events(world, agreement_id) if e["action"] == "unpublish"]
     assert event["comment"] == "Published by mistake."
     assert officer.delete(_url(agreement_id), json={"reason": "again"}).status_code == 409
