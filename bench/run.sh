@@ -43,6 +43,7 @@ bench "$PY" -m bench.signatures_bench
 bench "$PY" -m bench.analytics_bench
 bench "$PY" -m bench.web_bench
 bench "$PY" -m bench.register_bench
+bench "$PY" -m bench.register_catalog_bench
 # The profiler needs a database kept by `api_bench --keep`: smoke runs only.
 [ ${#SMOKE[@]} -ne 0 ] && bench "$PY" -m bench.api_profile
 

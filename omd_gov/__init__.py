@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
         app.config.from_mapping(test_config)
     _require_secret_key(app)
     check_choices(app.config)
+    _check_catalogue(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -100,6 +101,16 @@ def _register_hooks() -> None:
     signature_hooks.register()
     deadline_hooks.register()
     webhook_hooks.register()  # lifecycle webhooks: the fan-out after each transition's commit
+
+
+def _check_catalogue(app: APIFlask) -> None:
+    """A mistyped register theme or page size stops the start, not the first harvest."""
+    from omd_gov.register.dcat_terms import settings_from
+
+    try:
+        settings_from(app.config)
+    except ValueError as error:
+        raise RuntimeError(str(error)) from error
 
 
 def _require_secret_key(app: APIFlask) -> None:

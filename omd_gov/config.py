@@ -42,6 +42,15 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OMD_LOGIN_LIMIT_ADDRESS": _env("OMD_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes"),
         # The public register's pages and feeds, per address (docs/REGISTER.md).
         "OMD_REGISTER_RATE_LIMIT": _env("OMD_REGISTER_RATE_LIMIT", "120 per minute"),
+        # Its DCAT-AP catalogue (docs/OPEN_DATA.md).
+        "OMD_REGISTER_PUBLISHER": _env("OMD_REGISTER_PUBLISHER", "Municipal Data Office"),
+        "OMD_REGISTER_CONTACT_EMAIL": _env("OMD_REGISTER_CONTACT_EMAIL", ""),
+        "OMD_REGISTER_LICENSE": _env(
+            "OMD_REGISTER_LICENSE",
+            "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+        ),
+        "OMD_REGISTER_THEMES": _env("OMD_REGISTER_THEMES", "GOVE"),
+        "OMD_REGISTER_CATALOG_PAGE_SIZE": int(_env("OMD_REGISTER_CATALOG_PAGE_SIZE", "250")),
         "OMD_REFERENCE_PREFIX": _env("OMD_REFERENCE_PREFIX", "OMD"),
         # Deadlines, reminders, notifications (docs/DEADLINES.md, docs/OPERATIONS.md)
         "OMD_CALENDAR_COUNTRY": _env("OMD_CALENDAR_COUNTRY", "PT"),

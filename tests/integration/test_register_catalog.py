@@ -177,3 +177,14 @@ def test_the_configured_licence_themes_and_contact(
     emails = {str(e) for e in graph.objects(contact, VCARD.hasEmail)}
     assert emails == {"mailto:transparency@city.example"}
     assert check(graph)[0]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("OMD_REGISTER_THEMES", "GOVE NOPE"), ("OMD_REGISTER_CATALOG_PAGE_SIZE", 0)],
+)
+def test_a_mistyped_catalogue_setting_stops_the_app_at_start_up(setting: str, value: Any) -> None:
+    from omd_gov import create_app
+
+    with pytest.raises(RuntimeError, match=setting):
+        create_app({"TESTING": True, setting: value})
