@@ -23,7 +23,7 @@ from omd_gov.web.language import select_language
 
 PER_PAGE = 20
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-STATUSES = ("in_force", "expired", "terminated", "superseded", "withdrawn")
+STATUSES = (*queries.STATUS_STATES, "withdrawn")
 
 
 def _cacheable(page: str, kind: str) -> Response:
@@ -65,17 +65,22 @@ def register() -> Response:
     return _cacheable(page, kind)
 
 
+def _shown(reference: str) -> dict[str, Any]:
+    """The entry as the public sees it, or a 404 page."""
+    entry = queries.entry_by_reference(db.session, reference[:40])
+    if entry is None:
+        raise NotFound(f"the register has no entry {reference[:40]}")
+    return queries.shown(db.session, entry, current_app.config["OMD_PUBLIC_URL"])
+
+
 @bp.get("/register/<reference>/document.docx")
 @public_read
 def register_document(reference: str) -> Response:
     """The entry's published document, written from its public view only."""
-    entry = queries.entry_by_reference(db.session, reference[:40])
-    if entry is None:
-        raise NotFound(f"the register has no entry {reference[:40]}")
-    shown = queries.shown(db.session, entry, current_app.config["OMD_PUBLIC_URL"])
+    shown = _shown(reference)
     response = make_response(entry_document(shown))
     response.mimetype = DOCX
-    response.headers["Content-Disposition"] = f'attachment; filename="{entry.reference}.docx"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{shown["reference"]}.docx"'
     response.set_etag(etag_of(f"register-document:{reference}"))
     response.headers["Cache-Control"] = CACHE
     return response.make_conditional(request)
@@ -84,9 +89,5 @@ def register_document(reference: str) -> Response:
 @bp.get("/register/<reference>")
 @public_read
 def register_entry(reference: str) -> Response:
-    entry = queries.entry_by_reference(db.session, reference[:40])
-    if entry is None:
-        raise NotFound(f"the register has no entry {reference[:40]}")
-    shown = queries.shown(db.session, entry, current_app.config["OMD_PUBLIC_URL"])
-    page = render_template("register_entry.html", entry=shown)
+    page = render_template("register_entry.html", entry=_shown(reference))
     return _cacheable(page, f"register-entry:{select_language()}:{reference}")
